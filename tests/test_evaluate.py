@@ -1,0 +1,101 @@
+"Tests for film_restore.evaluate and `film-restore evaluate`: a tiny generated dataset, offline, pretrained=False."
+import json, math, warnings
+import numpy as np
+import pytest
+import torch
+
+from film_restore.core import load_image
+from film_restore.loaders import make_toy_dataset
+from film_restore.evaluate import (evaluate, evaluate_cli, none_restorer, OracleRestorer, ClassicalRestorer,
+                                   model_restorer, load_items, ssim_value, psnr, mask_scores)
+
+warnings.filterwarnings('ignore', category=FutureWarning)
+
+
+@pytest.fixture(scope='module')
+def toy(tmp_path_factory):
+    return make_toy_dataset(tmp_path_factory.mktemp('toy'), n=30, size=64, seed=0)
+
+
+@pytest.fixture(scope='module')
+def baselines(toy):
+    rs = {'none': none_restorer, 'classical': ClassicalRestorer(), 'oracle': OracleRestorer()}
+    return evaluate(toy, rs, size=64, progress=False)
+
+
+def test_none_is_identity(toy, baselines):
+    s, per = baselines['summary']['none'], baselines['images']['none']
+    assert s['ssim_clean']['mean'] == 1.0 and all(r['ssim_clean'] == 1.0 for r in per)
+    items = load_items(toy, 'test', 64)
+    assert len(per) == len(items) >= 2
+    for it, r in zip(items, per):
+        clean, damaged = load_image(it['clean'])[0], load_image(it['damaged'])[0]
+        assert r['ssim'] == pytest.approx(ssim_value(damaged, clean), abs=1e-12)
+        assert r['delta_ssim'] == pytest.approx(0.0, abs=1e-12)
+        assert r['psnr'] == pytest.approx(psnr(damaged, clean))
+
+
+def test_oracle_beats_none(baselines):
+    S = baselines['summary']
+    assert S['oracle']['psnr']['mean'] > S['none']['psnr']['mean']
+    assert S['oracle']['mask_recall']['mean'] == 1.0 and S['oracle']['mask_precision']['mean'] == 1.0
+    assert S['oracle']['ssim_clean']['mean'] == 1.0
+
+
+def test_mask_scores():
+    t = np.zeros((4, 4), bool); t[0, :2] = True
+    p = np.zeros((4, 4), bool); p[0, 1:3] = True
+    s = mask_scores(p, t)
+    assert (s['precision'], s['recall']) == (0.5, 0.5)
+    assert math.isnan(mask_scores(np.zeros_like(t), t)['precision'])
+
+
+def test_model_restorer_pads_and_crops(tmp_path):
+    from film_restore.unet import build_restorer, save_restorer
+    torch.manual_seed(0)
+    folder = save_restorer(build_restorer('compact', pretrained=False, aware=True), folder=tmp_path/'m')
+    f = model_restorer(folder, device='cpu')
+    img = np.random.default_rng(0).random((37, 50, 3)).astype(np.float32)
+    out, mask = f(img)
+    assert out.shape == img.shape and out.dtype == np.float32 and mask.shape == (37, 50)
+    assert np.array_equal(out[~mask], img[~mask])  # outside the predicted mask the input is kept
+
+
+def test_cli_with_tiny_untrained_model(toy, tmp_path):
+    from film_restore.unet import build_restorer, save_restorer
+    torch.manual_seed(0)
+    model_dir = save_restorer(build_restorer('compact', pretrained=False, aware=True), folder=tmp_path/'tiny')
+    out = tmp_path/'report'
+    rc = evaluate_cli(['--model', str(model_dir), '--data', str(toy), '--out', str(out), '--size', '64',
+                       '--limit', '3', '--gallery', '2'])
+    assert rc == 0
+    report = (out/'report.md').read_text()
+    m = json.loads((out/'metrics.json').read_text())
+    assert set(m['summary']) == {'tiny', 'none', 'classical', 'oracle'}
+    assert all(len(v) == 3 for v in m['images'].values())
+    assert '| tiny |' in report and 'dissertation: Model 3' in report
+    assert (out/'hist_ssim.png').exists() and (out/'hist_delta_ssim.png').exists()
+    assert (out/'gallery_tiny_worst.png').exists()
+    tiny = m['images']['tiny'][0]
+    assert {'ssim', 'ssim_clean', 'ssim_rgb', 'psnr', 'delta_ssim', 'mask_precision', 'mask_recall'} <= set(tiny)
+
+
+def test_cli_only_baselines_and_errors(toy, tmp_path):
+    assert evaluate_cli(['--model', 'none', '--no-baselines', '--data', str(toy), '--out', str(tmp_path/'a'), '--size', '64']) == 0
+    assert set(json.loads((tmp_path/'a'/'metrics.json').read_text())['summary']) == {'none'}
+    assert evaluate_cli(['--model', str(tmp_path/'missing'), '--data', str(toy), '--out', str(tmp_path/'b')]) == 2
+    assert evaluate_cli(['--data', str(tmp_path/'nodata'), '--out', str(tmp_path/'c')]) == 2
+
+
+def test_probe_cli_writes_table(tmp_path):
+    "`film-restore probe` (lesson 7) with random VGG weights: the table has 5 layers x 1 image, counts in 0..18."
+    import skimage.data
+    from film_restore.core import save_image
+    from film_restore.probe import probe_cli
+    save_image(skimage.data.astronaut()[::8, ::8], tmp_path/'a.png')
+    assert probe_cli(['--images', str(tmp_path/'a.png'), '--out', str(tmp_path/'p'), '--pretrained', 'no']) == 0
+    t = json.loads((tmp_path/'p'/'probe_table.json').read_text())
+    assert t['layers'] == ['ReLU5', 'ReLU12', 'ReLU22', 'ReLU32', 'ReLU42'] and t['imagenet_weights'] is False
+    assert all(len(r) == 1 and 0 <= r[0] <= 18 for r in t['counts'])
+    assert (tmp_path/'p'/'probe_table.md').exists() and (tmp_path/'p'/'profiles_a.png').exists()
+    assert probe_cli(['--images', str(tmp_path/'missing.png'), '--out', str(tmp_path/'q'), '--pretrained', 'no']) == 2
