@@ -1,0 +1,139 @@
+"""Tests for film_restore.restore: tiling, file round trips, the aware model's untouched pixels, batches and the CLI.
+
+Small, offline, CPU only, untrained weights (`pretrained=False`)."""
+import os, subprocess, sys, time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from film_restore.core import load_image, save_image
+from film_restore.unet import build_restorer, save_restorer
+from film_restore.restore import restore_array, restore_file, restore_paths, restore_cli, quickstart_cli, mask_path
+
+
+class SmallNet(torch.nn.Module):
+    "Plain restorer with receptive-field radius 3 px and a 2x pooling step (divides the 32-px tile grid)."
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.c1, self.c2 = torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.Conv2d(8, 3, 3, padding=1)
+    def forward(self, x):
+        h = F.interpolate(F.avg_pool2d(torch.relu(self.c1(x)), 2), scale_factor=2)
+        return torch.sigmoid(self.c2(h) + 3 * (x - 0.5))
+
+
+class SpeckModel(torch.nn.Module):
+    "Damage-aware toy: flags bright specks (logit > 0 where brightness > 0.9), fills them with a local mean."
+    def __init__(self):
+        super().__init__(); self.dummy = torch.nn.Parameter(torch.zeros(1))
+    def forward(self, x):
+        logit = 40 * (x.mean(1, keepdim=True) - 0.9)
+        m = (logit > 0).float()
+        fill = F.avg_pool2d(x, 5, stride=1, padding=2)
+        return torch.cat([m * fill + (1 - m) * x, logit], 1)
+
+
+def _photo(h, w, seed=0):
+    rng = np.random.default_rng(seed)
+    base = np.linspace(0, 0.8, w, dtype=np.float32)[None, :, None] * np.ones((h, 1, 3), np.float32)
+    return np.clip(base + rng.random((h, w, 3), dtype=np.float32) * 0.1, 0, 1).astype(np.float32)
+
+
+def _aware_dir(tmp_path):
+    d = tmp_path / 'aware_model'
+    save_restorer(build_restorer(arch='compact', pretrained=False, aware=True).eval(),
+                  dict(arch='compact', aware=True, pretrained=False), d)
+    return d
+
+
+def test_tiled_matches_untiled():
+    "Receptive field (3 px) within overlap//4 (8 px), tiles on the 32-px grid: tiled == untiled to float rounding."
+    img = _photo(200, 300)
+    model = SmallNet().eval()
+    whole, _ = restore_array(model, img, tile=320, overlap=0, precision='fp32')  # fits one tile
+    tiled, _ = restore_array(model, img, tile=96, overlap=32, precision='fp32')  # 3 x 4 tiles
+    assert whole.shape == img.shape
+    assert np.abs(tiled - whole).max() <= 1 / 255
+    # and the shape is kept for sizes that are not multiples of 32 (reflect-padded inside)
+    odd, _ = restore_array(model, img[:37, :45], tile=64, overlap=32, precision='fp32')
+    assert odd.shape == (37, 45, 3)
+
+
+def test_aware_unmasked_pixels_untouched():
+    img = _photo(150, 170); img[40:42, 10:160] = 1.0  # a scratch
+    out, mask = restore_array(SpeckModel(), img, tile=64, overlap=32, precision='bf16')
+    assert mask is not None and 0 < mask.mean() < 0.5 and mask[40, 50]
+    assert np.array_equal(out[~mask], img[~mask])
+    assert not np.array_equal(out[mask], img[mask])
+
+
+def test_16bit_grey_tiff_roundtrip_bit_identical(tmp_path):
+    import tifffile
+    rng = np.random.default_rng(1)
+    a = (rng.random((130, 190)) * 50000).astype(np.uint16); a[60:62, 20:180] = 65535
+    src = tmp_path / 'scan16.tif'; tifffile.imwrite(src, a)
+    r = restore_file(src, tmp_path / 'out', SpeckModel(), tile=64, overlap=32, save_mask=True)
+    b = tifffile.imread(r['out'])
+    assert b.dtype == np.uint16 and b.shape == a.shape  # 16-bit greyscale, same size
+    _, info = load_image(r['out']); assert info.bit_depth == 16 and info.grey
+    m = tifffile.imread(mask_path(r['out'])) > 0 if mask_path(r['out']).suffix == '.tif' else load_image(mask_path(r['out']))[0][..., 0] > 0.5
+    assert m.any() and np.array_equal(b[~m], a[~m])  # unmasked 16-bit values untouched
+    assert not np.array_equal(b[m], a[m])
+
+
+def test_corrupt_file_skipped_nonzero_exit(tmp_path):
+    d = tmp_path / 'in'; (d / 'sub').mkdir(parents=True)
+    save_image(_photo(64, 96), d / 'a.png'); save_image(_photo(40, 50, 2), d / 'sub' / 'b.tif')
+    (d / 'broken.jpg').write_bytes(b'\xff\xd8 definitely not a jpeg')
+    out = tmp_path / 'out'
+    rc = restore_cli([str(d), '-o', str(out), '--model', str(_aware_dir(tmp_path)), '--tile', '64', '--overlap', '32'])
+    assert rc == 1
+    assert (out / 'a.png').exists() and (out / 'sub' / 'b.tif').exists() and not (out / 'broken.jpg').exists()
+    assert load_image(out / 'a.png')[0].shape == (64, 96, 3)
+    # resumable: everything readable already there
+    s = restore_paths([d], out, model_dir=_aware_dir(tmp_path), skip_existing=True, progress=False, log=None)
+    assert s['skipped'] == 2 and s['restored'] == 0 and len(s['failed']) == 1
+
+
+def test_refuses_to_overwrite_input(tmp_path):
+    src = tmp_path / 'a.png'; save_image(_photo(64, 64), src)
+    before = src.read_bytes()
+    assert restore_cli([str(src), '-o', str(tmp_path), '--model', str(_aware_dir(tmp_path))]) == 2
+    with pytest.raises(ValueError, match='overwrite the input'): restore_file(src, tmp_path, SpeckModel())
+    assert src.read_bytes() == before
+
+
+def test_no_default_model_message(tmp_path, monkeypatch, capsys):
+    import film_restore.restore as R
+    monkeypatch.setattr(R, 'DEFAULT_MODEL_DIR', tmp_path / 'nowhere')
+    src = tmp_path / 'a.png'; save_image(_photo(32, 32), src)
+    assert restore_cli([str(src), '-o', str(tmp_path / 'o')]) == 2
+    assert 'no default model is installed' in capsys.readouterr().err
+
+
+@pytest.mark.skipif(bool(os.environ.get('FILM_RESTORE_SKIP_QUICKSTART')), reason='FILM_RESTORE_SKIP_QUICKSTART is set')
+def test_quickstart_smoke(tmp_path):
+    """Tiny quickstart end to end (--fast: data, training, evaluation, restoration, report), then a rerun that
+    skips the finished stages. About 15 s on an idle 2-core CPU (minutes when the CPU is shared)."""
+    t0 = time.time()
+    rc = quickstart_cli(['--out', str(tmp_path / 'qs'), '--fast', '--minutes', '0.3', '--device', 'cpu'])
+    assert rc == 0
+    rep = (tmp_path / 'qs' / 'report.html').read_text()
+    assert 'SSIM on clean inputs' in rep and '<img' in rep
+    assert (tmp_path / 'qs' / 'report.md').exists()
+    # a second run skips the finished stages and is quick
+    t1 = time.time(); assert quickstart_cli(['--out', str(tmp_path / 'qs'), '--fast', '--device', 'cpu']) == 0
+    assert time.time() - t1 < max(30, (t1 - t0) / 2)
+
+
+def test_colorize_hook_and_missing_colour_model(tmp_path, capsys):
+    import tifffile
+    src = tmp_path / 'grey.tif'; tifffile.imwrite(src, (np.random.default_rng(0).random((64, 64)) * 65535).astype(np.uint16))
+    r = restore_file(src, tmp_path / 'o', SpeckModel(), tile=64, overlap=32, colorize=lambda im: im * np.float32([1, .8, .6]))
+    _, info = load_image(r['out']); assert not info.grey and info.bit_depth == 16
+    rc = restore_cli([str(src), '-o', str(tmp_path / 'o2'), '--model', str(_aware_dir(tmp_path)),
+                      '--colorize-model', str(tmp_path / 'no_colour_model')])
+    assert rc == 2 and 'colour model' in capsys.readouterr().err
