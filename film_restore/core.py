@@ -21,10 +21,11 @@ from fastai.callback.core import Callback
 
 # %% auto #0
 __all__ = ['FAST_ENV', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or', 'ImageReadError', 'ImageInfo',
-           'load_image', 'default_file_mode', 'save_image', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
-           'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
-           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'WeightsUnavailableError',
-           'weights_file', 'weights_available', 'load_torchvision_model', 'main', 'system_info', 'info_cli']
+           'load_image', 'default_file_mode', 'atomic_write', 'save_image', 'image2tensor', 'tensor2image', 'rgb2lab',
+           'lab2rgb', 'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir',
+           'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
+           'WeightsUnavailableError', 'weights_file', 'weights_available', 'load_torchvision_model', 'main',
+           'system_info', 'info_cli']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -122,6 +123,24 @@ def default_file_mode() -> int:
     um = os.umask(0); os.umask(um)
     return 0o666 & ~um
 
+def atomic_write(path, write) -> Path:
+    "Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place: never a half-written `path`."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.stem}.', suffix=path.suffix + '.part', dir=path.parent); os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, default_file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError): os.unlink(tmp)
+        raise
+    return path
+
+def _write_bytes(data):
+    def _w(tmp):
+        with open(tmp, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
+    return _w
+
 _EXTS = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
@@ -186,17 +205,7 @@ def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = Non
     if alpha is not None and fmt != 'JPEG' and alpha.shape == arr.shape[:2]:
         al = _to_uint(alpha, bit_depth)
         arr = np.dstack([arr, al]) if arr.ndim == 3 else np.dstack([arr] * 3 + [al])
-    data = _encode(arr, fmt, info.icc if info else None, quality)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.stem}.', suffix=path.suffix + '.part', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError): os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, _write_bytes(_encode(arr, fmt, info.icc if info else None, quality)))
 
 # %% ../nbs/00_core.ipynb #8bf0d8c8
 def image2tensor(img) -> torch.Tensor:
@@ -292,16 +301,7 @@ def save_course_picture(fig, name: str, dpi: int = 72, folder=None) -> Path|None
     if os.environ.get(PICTURES_ENV, '').strip().lower() not in ('1', 'true', 'yes', 'on'): return None
     folder = Path(folder) if folder is not None else course_images_dir()
     if not folder.is_dir(): return None
-    path = folder / f'{name}.png'
-    fd, tmp = tempfile.mkstemp(prefix=f'.{name}.', suffix='.png', dir=folder); os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches='tight', metadata={'Software': None})
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError): os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(folder / f'{name}.png', lambda tmp: fig.savefig(tmp, format='png', dpi=dpi, bbox_inches='tight', metadata={'Software': None}))
 
 # %% ../nbs/00_core.ipynb #ec6b9830
 def get_device(prefer=None) -> torch.device:

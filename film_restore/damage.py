@@ -17,7 +17,7 @@ import cv2
 import torch
 from pytorch_msssim import ssim as _ssim
 
-from .core import is_fast, fast_or, load_image, save_image, show_images, save_course_picture, default_file_mode
+from .core import is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write
 from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
@@ -288,15 +288,7 @@ MARKER = '.film_restore_dataset.json'
 CSV_COLUMNS = ['photo_id', 'patch_id', 'size', 'clean', 'damaged', 'mask']
 
 def _atomic_write_text(path, text):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.part', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'w', newline='') as f: f.write(text)
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError): os.unlink(tmp)
-        raise
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, newline=''))
 
 def _stats(xs):
     xs = np.asarray(xs, np.float64)
