@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 from pytorch_msssim import ssim
 from tqdm.auto import tqdm
 
-from .core import (is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
+from .core import (atomic_write, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
 from .unet import load_restorer, split_output, pad_to_multiple, crop_to
 
@@ -276,8 +276,7 @@ def _hist(results, key, title, path):
 
 def _save_fig(fig, path, dpi=80):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.stem}.tmp.png')
-    fig.savefig(tmp, dpi=dpi); plt.close(fig); os.replace(tmp, path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi)); plt.close(fig)
     return path
 
 def gallery(restorer, items, title=None, gain=GALLERY_GAIN, size=2.0, labels=None):

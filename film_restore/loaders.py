@@ -19,7 +19,7 @@ from fastai.vision.core import PILBase, PILImage, TensorImage, TensorImageBase
 from fastai.vision.data import ImageBlock
 from fastai.vision.augment import AffineCoordTfm, Flip, Warp, Zoom, Brightness, Contrast, setup_aug_tfms
 
-from .core import is_fast, get_device, save_image
+from .core import is_fast, get_device, save_image, atomic_write
 
 # %% auto #0
 __all__ = ['make_toy_dataset', 'read_split', 'test_items', 'TensorDamageMask', 'PILDamageMask', 'DamageMaskBlock',
@@ -51,15 +51,8 @@ def _toy_damage(clean: np.ndarray, rng: np.random.Generator):
     mask = np.where(differs, np.maximum(np.round(alpha * 255), 1), 0).astype(np.uint8)
     return damaged, mask
 
-def _atomic(path: Path, write):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    try: write(tmp); os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-
-def _write_csv(df: pd.DataFrame, path: Path): _atomic(path, lambda p: df.to_csv(p, index=False))
-def _atomic_text(path: Path, text: str): _atomic(path, lambda p: Path(p).write_text(text))
+def _write_csv(df: pd.DataFrame, path: Path): atomic_write(path, lambda p: df.to_csv(p, index=False))
+def _atomic_text(path: Path, text: str): atomic_write(path, lambda p: Path(p).write_text(text))
 
 def make_toy_dataset(out, n: int = 16, size: int | list = 64, seed: int = 0) -> Path:
     "Write a tiny dataset of `n` damaged/clean/mask patches per size (DEVELOPING.md layout) from skimage's sample photos."

@@ -22,7 +22,7 @@ from fastai.callback.tracker import SaveModelCallback
 from fastai.callback.progress import CSVLogger
 from fastai.callback.schedule import ParamScheduler, combined_cos
 from fastcore.foundation import L
-from .core import (get_device, precision_for, precision_callbacks, autocast, is_fast, show_images,
+from .core import (atomic_write, get_device, precision_for, precision_callbacks, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer
@@ -94,9 +94,7 @@ class TimeBudget(Callback):
 # %% ../nbs/06_training.ipynb #30e2e4d3
 def _atomic_savefig(fig, path, dpi=72):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.stem}.tmp.png')
-    fig.savefig(tmp, dpi=dpi); os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi))
 
 def prediction_grid(model, damaged, clean, mask=None, n=4, device=None):
     "A figure: per image, input, prediction, target, |prediction - target| x4, and the damage mask for aware models."

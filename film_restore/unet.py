@@ -17,7 +17,7 @@ from fastai.torch_core import apply_init
 from fastai.vision.learner import create_body
 from fastai.vision.models.unet import DynamicUnet
 
-from .core import load_torchvision_model
+from .core import load_torchvision_model, atomic_write
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'Restorer', 'split_output', 'compact_body', 'build_restorer', 'layer_table',
@@ -216,15 +216,6 @@ def time_restorer(model: nn.Module, size=(1024, 1024), precision: str = 'fp32', 
     return best
 
 # %% ../nbs/04_unet.ipynb #98093820
-def _atomic_write(path: Path, write):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd)
-    try:
-        write(tmp); os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-
 def _jsonable(v):
     if isinstance(v, (tuple, list)): return [_jsonable(o) for o in v]
     if isinstance(v, dict): return {k: _jsonable(o) for k, o in v.items()}
@@ -242,8 +233,8 @@ def save_restorer(model: Restorer, config: dict | None = None, folder='.') -> Pa
     if clash: raise ValueError(f"save_restorer: config {clash} contradict(s) how the model was built: {built}")
     cfg.update(built)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    _atomic_write(folder/'model.pth', lambda p: torch.save(state, p))
-    _atomic_write(folder/'config.json', lambda p: Path(p).write_text(json.dumps(_jsonable(cfg), indent=2)))
+    atomic_write(folder/'model.pth', lambda p: torch.save(state, p))
+    atomic_write(folder/'config.json', lambda p: Path(p).write_text(json.dumps(_jsonable(cfg), indent=2)))
     return folder
 
 def load_restorer(folder, device='cpu'):
