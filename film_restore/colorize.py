@@ -28,7 +28,7 @@ from fastai.vision.all import (DataLoaders, Learner, DynamicUnet, create_body, N
                                params, BCEWithLogitsLossFlat)
 from fastprogress.fastprogress import progress_bar
 
-from .core import (load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
+from .core import (atomic_write, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
                                show_images, precision_callbacks, autocast, get_device, load_torchvision_model,
                                is_fast, fast_or)
 
@@ -285,8 +285,8 @@ def save_colorizer(model: Colorizer, path, **extra) -> Path:
     "Save a colouriser folder: `model.pth` (state dict) + `config.json` (what `build_colorizer` needs, plus `extra`)."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     cfg = {**model.config, **extra}
-    tmp = path / 'model.pth.part'; torch.save(model.state_dict(), tmp); os.replace(tmp, path / 'model.pth')
-    tmp = path / 'config.json.part'; tmp.write_text(json.dumps(cfg, indent=2)); os.replace(tmp, path / 'config.json')
+    atomic_write(path / 'model.pth', lambda tmp: torch.save(model.state_dict(), tmp))
+    atomic_write(path / 'config.json', lambda tmp: Path(tmp).write_text(json.dumps(cfg, indent=2)))
     return path
 
 def load_colorizer(path, device=None) -> Colorizer:

@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 import film_restore
-from .core import load_image, ImageReadError
+from .core import load_image, ImageReadError, atomic_write
 
 # %% auto #0
 __all__ = ['SKIMAGE_PHOTOS', 'IMAGE_EXTS', 'FLICKR_REST_URL', 'FLICKR_SIZES', 'SPLITS', 'slugify', 'unique_ids', 'as_rgb_float',
@@ -163,9 +163,7 @@ def _sha256(path, chunk=1 << 20) -> str:
 
 def _write_json(path: Path, obj) -> None:
     "Write `obj` as JSON atomically (temp file, then `os.replace`)."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix='.tmp')
-    with os.fdopen(fd, 'w') as f: json.dump(obj, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(obj, indent=1, sort_keys=True)))
 
 def _url_name(url: str) -> tuple[str, str]:
     "(stem, extension) for the file that `url` is saved as."

@@ -298,8 +298,7 @@ def _json_safe(o):
     return o
 
 def _write_text(path, text):
-    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
-    tmp.write_text(text); os.replace(tmp, path); return path
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 def write_report(results, out, restorers=None, items=None, k=4):
     "Write report.md, metrics.json, histograms and (given the restorers and items) best/worst galleries to `out`."

@@ -19,7 +19,7 @@ import torch
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
-from .core import (is_fast, fast_or, load_image, image2tensor, tensor2image, show_images, ImageReadError,
+from .core import (atomic_write, is_fast, fast_or, load_image, image2tensor, tensor2image, show_images, ImageReadError,
                                weights_available)
 from .losses import VGG_RELU_IDS, vgg16_body
 
@@ -185,9 +185,9 @@ def probe_images(paths, preset='realistic', seed=0, k=9, pretrained='auto', max_
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         for name, (c, d) in zip(names, pairs):
             fig = plot_profiles(filter_activations(c, body), filter_activations(d, body), k, title=f"{name}: clean vs damaged ({preset}; {'ImageNet' if t['imagenet_weights'] else 'RANDOM'} weights)")
-            tmp = out/f'.{name}.tmp.png'; fig.savefig(tmp, dpi=80); plt.close(fig); os.replace(tmp, out/f'profiles_{name}.png')
+            atomic_write(out/f'profiles_{name}.png', lambda tmp: fig.savefig(tmp, format='png', dpi=80)); plt.close(fig)
         for fn, text in (('probe_table.md', table_markdown(t) + '\n'), ('probe_table.json', json.dumps(t, indent=1, default=str))):
-            tmp = out/f'.{fn}.tmp'; tmp.write_text(text); os.replace(tmp, out/fn)
+            atomic_write(out/fn, lambda tmp: Path(tmp).write_text(text))
     return t
 
 def probe_cli(argv=None):
