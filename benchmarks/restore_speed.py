@@ -3,6 +3,7 @@
     python benchmarks/restore_speed.py                         # all cases: resnet34 and compact, 1/6/24 MP, fp32 and bf16
     python benchmarks/restore_speed.py --arch compact --mp 1 6 24 --precision fp32 bf16
     python benchmarks/restore_speed.py --arch resnet34 --mp 1 --tile 512 --overlap 64
+    python benchmarks/restore_speed.py --arch default --mp 1 6 24 --precision bf16   # the shipped default model
 
 Each case runs in its own subprocess, so its peak memory is its own. What is measured:
 - seconds: wall-clock time of one `restore_array` call (tiling, the model, blending, the mask copy), after a
@@ -11,7 +12,7 @@ Each case runs in its own subprocess, so its peak memory is its own. What is mea
   moment, including Python, torch's libraries and the model (the "baseline" column, measured before the image is
   made). peak - baseline is what restoring this image cost: input, accumulators and one tile's activations.
 Weights are untrained (`pretrained=False`): speed does not depend on them. Models are damage-aware, as the
-default model is. The image is random noise (speed does not depend on content either).
+default model is; `--arch default` loads the shipped default model itself (film_restore/weights/default). The image is random noise (speed does not depend on content either).
 """
 import argparse, json, os, resource, subprocess, sys, time
 
@@ -27,7 +28,11 @@ def run_case(arch, mp, precision, tile, overlap, threads):
     if threads: torch.set_num_threads(threads)
     from film_restore.unet import build_restorer
     from film_restore.restore import restore_array
-    model = build_restorer(arch=arch, pretrained=False, aware=True).eval()
+    if arch == 'default':
+        from film_restore.unet import load_restorer
+        from film_restore.restore import find_default_model
+        model = load_restorer(find_default_model())[0]
+    else: model = build_restorer(arch=arch, pretrained=False, aware=True).eval()
     restore_array(model, np.zeros((64, 64, 3), np.float32), tile=64, overlap=0, precision=precision)  # warm-up
     base = _rss_mb()
     h, w = SIZES.get(mp) or (int(round((mp * 1e6 / 1.5) ** 0.5)), int(round((mp * 1e6 * 1.5) ** 0.5)))
@@ -42,7 +47,7 @@ def run_case(arch, mp, precision, tile, overlap, threads):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--arch', nargs='+', default=['compact', 'resnet34'], choices=['compact', 'resnet34'])
+    p.add_argument('--arch', nargs='+', default=['compact', 'resnet34'], choices=['compact', 'resnet34', 'default'])
     p.add_argument('--mp', nargs='+', type=float, default=[1, 6, 24], help='megapixels (1, 6, 24 are 3:2 frames)')
     p.add_argument('--precision', nargs='+', default=['fp32', 'bf16'], choices=['fp32', 'bf16', 'fp16'])
     p.add_argument('--tile', type=int, default=512); p.add_argument('--overlap', type=int, default=64)

@@ -25,7 +25,7 @@ __all__ = ['FAST_ENV', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast
            'lab2rgb', 'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir',
            'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
            'WeightsUnavailableError', 'weights_file', 'weights_available', 'load_torchvision_model', 'main',
-           'system_info', 'info_cli']
+           'default_model_summary', 'system_info', 'info_cli']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -433,16 +433,25 @@ def _version(dist):
     try: return version(dist)
     except PackageNotFoundError: return 'not installed'
 
+def default_model_summary(folder=None) -> str:
+    "One line on the restorer installed in `folder` (default: the shipped one): recipe, kind, mask cut, weights' sha256, card."
+    d = Path(folder or DEFAULT_MODEL_DIR)
+    cfg, pth = d / 'config.json', d / 'model.pth'
+    if not (cfg.exists() and pth.exists()): return 'none installed'
+    try: c = json.loads(cfg.read_text())
+    except Exception as e: return f"unreadable config at {cfg} ({e})"
+    import hashlib
+    digest = hashlib.sha256(pth.read_bytes()).hexdigest()[:12]   # says exactly which weights these are
+    kind = 'damage-aware' if c.get('aware') else 'plain'
+    cut = f", mask cut {c.get('mask_threshold')} + {c.get('mask_dilate', 0)} px" if c.get('aware') else ''
+    card = d / 'MODEL_CARD.md'
+    return (f"{c.get('recipe', '?')} recipe, {c.get('arch', '?')}, {kind}{cut}, {pth.stat().st_size / 2**20:.1f} MB, "
+            f"sha256 {digest}" + (f"; card: {card}" if card.exists() else ''))
+
 def system_info() -> dict:
     "What `film-restore info` reports, as a dict."
     dev = get_device()
-    cfg = DEFAULT_MODEL_DIR / 'config.json'
-    default_model = 'none installed'
-    if cfg.exists():
-        try:
-            c = json.loads(cfg.read_text())
-            default_model = f"{c.get('name', 'default')} ({c.get('arch', '?')}, {'damage-aware' if c.get('aware') else 'plain'}) at {DEFAULT_MODEL_DIR}"
-        except Exception as e: default_model = f"unreadable config at {cfg} ({e})"
+    default_model = default_model_summary()
     return {
         'film_restore': _version('film_restore'), 'python': platform.python_version(), 'torch': torch.__version__,
         'torchvision': _version('torchvision'), 'fastai': _version('fastai'), 'pytorch-msssim': _version('pytorch-msssim'),

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from .core import (atomic_write, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
-from .unet import load_restorer, split_output, pad_to_multiple, crop_to
+from .unet import load_restorer, split_output, pad_to_multiple, crop_to, dilate_mask
 
 # %% ../nbs/08_evaluate.ipynb #86bb4615
 PSNR_CAP = 100.0
@@ -134,6 +134,7 @@ class ModelRestorer:
         pred = tensor2image(crop_to(pred.float(), hw).clamp(0, 1))
         if logit is None: return pred, None
         mask = (torch.sigmoid(crop_to(logit.float(), hw)) > self.threshold)[0, 0].cpu().numpy()
+        mask = dilate_mask(mask, getattr(self.model, 'mask_dilate', 0))   # grown as the model's own hard mask is
         np.copyto(pred, img, where=~mask[..., None])   # outside the predicted mask: the input, bit for bit (as `restore` does)
         return pred, mask
     def __repr__(self):

@@ -138,12 +138,13 @@ def DamageMaskBlock():
 # %% ../nbs/03_loaders.ipynb #bc6b9792
 def paired_aug_transforms(flip_p=0.5, warp=0.25, max_zoom=1.5, brightness=0.5, contrast=0.5, p_affine=0.75, p_lighting=0.75) -> list:
     "The dissertation's augmentation as fastai batch transforms (applied identically to damaged, clean and mask)."
-    tfms = [Flip(p=flip_p), Warp(magnitude=warp, p=p_affine), Zoom(max_zoom=max_zoom, p=p_affine),
-            Brightness(max_lighting=brightness, p=p_lighting), Contrast(max_lighting=contrast, p=p_lighting)]
+    tfms = [Flip(p=flip_p)]
+    if p_affine: tfms += [Warp(magnitude=warp, p=p_affine), Zoom(max_zoom=max_zoom, p=p_affine)]  # p_affine=0: no resampling at all
+    if p_lighting: tfms += [Brightness(max_lighting=brightness, p=p_lighting), Contrast(max_lighting=contrast, p=p_lighting)]
     return setup_aug_tfms(tfms)
 
 # %% ../nbs/03_loaders.ipynb #db618fce
-def get_dls(data, size: int, bs: int = 8, seed: int = 0, augment: bool = True, num_workers: int | None = None,
+def get_dls(data, size: int, bs: int = 8, seed: int = 0, augment: bool | dict = True, num_workers: int | None = None,
             device=None, limit: int | None = None, valid_split: str = 'validation'):
     "fastai DataLoaders of `(damaged, clean, mask)` batches for patch `size` of the dataset at `data`."
     data = Path(data)
@@ -160,7 +161,7 @@ def get_dls(data, size: int, bs: int = 8, seed: int = 0, augment: bool = True, n
     dblock = DataBlock(blocks=(ImageBlock, ImageBlock, DamageMaskBlock), n_inp=1,
                        getters=[ColReader('damaged', pref=pref), ColReader('clean', pref=pref), ColReader('mask', pref=pref)],
                        splitter=ColSplitter('is_valid'),
-                       batch_tfms=paired_aug_transforms() if augment else None)
+                       batch_tfms=paired_aug_transforms(**(augment if isinstance(augment, dict) else {})) if augment else None)
     if num_workers is None: num_workers = 0 if is_fast() else min(8, os.cpu_count() or 1)
     dls = dblock.dataloaders(df, bs=bs, num_workers=num_workers, device=torch.device(device) if device is not None else get_device())
     dls.train.rng, dls.valid.rng = random.Random(seed), random.Random(seed + 1)

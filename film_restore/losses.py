@@ -19,9 +19,9 @@ from .unet import split_output
 
 # %% auto #0
 __all__ = ['VGG_RELU_IDS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'ssim_loss',
-           'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target', 'MaskLoss',
-           'RestorerLoss', 'StabilityLoss', 'ssim_metric', 'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm',
-           'mask_recall_metric', 'mask_f1_metric', 'restore_metrics']
+           'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target',
+           'damage_weights', 'MaskLoss', 'RestorerLoss', 'StabilityLoss', 'ssim_metric', 'psnr_metric', 'mse_metric',
+           'NamedMetric', 'LossTerm', 'mask_recall_metric', 'mask_f1_metric', 'restore_metrics']
 
 # %% ../nbs/05_losses.ipynb #9bfdcd3a
 def _fit_window(x: torch.Tensor, y: torch.Tensor, win_size: int):
@@ -99,8 +99,10 @@ RANDOM_VGG_MSG = ("a VGG feature loss without ImageNet weights measures little: 
 class FeatureLoss(nn.Module):
     "Content, style and pixel terms on VGG16-bn ReLUs (dissertation eq. 3.1-3.3); called as `loss(pred, clean, mask)`."
     def __init__(self, layer_wgts=(2, 4, 5, 6, 6), content='mae', style='mae', pixel='mae',
-                 content_wgt=1.0, style_wgt=5e3, pixel_wgt=1.0, layer_ids=VGG_RELU_IDS, pretrained='auto', body=None):
+                 content_wgt=1.0, style_wgt=5e3, pixel_wgt=1.0, layer_ids=VGG_RELU_IDS, pretrained='auto', body=None,
+                 damage_wgt: float = 0.0):
         super().__init__()
+        self.damage_wgt = float(damage_wgt)   # > 0: MAE/MSE weigh pixels in and around the damage (1 + damage_wgt) times more
         if len(layer_wgts) != len(layer_ids): raise ValueError(f"{len(layer_wgts)} layer weights for {len(layer_ids)} layers")
         self.layer_ids, self.layer_wgts = list(layer_ids), [float(w) for w in layer_wgts]
         self.content, self.style = _dist(content), _dist(style)
@@ -127,8 +129,13 @@ class FeatureLoss(nn.Module):
     def forward(self, pred, target, mask=None):
         pred, target = plain(split_output(pred)[0]), plain(target)
         terms = {}
+        wmap = damage_weights(mask, pred, self.damage_wgt) if self.damage_wgt and mask is not None else None
         for name, d, w in self.pixel:
-            if w: terms[f'pixel_{name}'] = w * d(pred, target)
+            if not w: continue
+            if wmap is not None and name in ('mae', 'mse'):
+                e = (pred.float() - target.float()).abs() ** (1 if name == 'mae' else 2)
+                terms[f'pixel_{name}'] = w * (wmap * e).mean() / wmap.mean()
+            else: terms[f'pixel_{name}'] = w * d(pred, target)
         if self.uses_vgg:
             with torch.no_grad(): f_gt = self._features(target)
             f_pr = self._features(pred)
@@ -149,16 +156,18 @@ LOSS_PRESETS = {
     'model1': dict(layer_wgts=(0, 0, 20, 70, 10), content='mae', style='mae', pixel='mae'),     # 3.2.3, DeOldify's weights
     'model2': dict(layer_wgts=(2, 4, 5, 6, 6), content='mae', style='mae', pixel='mae'),        # 5.2.1 probing study
     'model3': dict(layer_wgts=(2, 4, 5, 6, 6), content='ssim', style='mae', pixel=['ssim', 'mae']),  # 3.2.3 final, 5.2.2
+    'fill':   dict(layer_wgts=(0, 0, 0, 0, 0), pixel='mae', damage_wgt=10.0),   # the residual aware recipe (lesson 6)
 }
 
 def make_loss(name: str = 'model3', pretrained='auto', features: bool = True, mask_wgt: float = 1.0, body=None,
-              mask_pos_weight: float | None = None, mask_dice_wgt: float = 1.0, **kwargs) -> 'RestorerLoss':
+              mask_pos_weight: float | None = None, mask_dice_wgt: float = 1.0, mask_target: float = 1 / 512,
+              **kwargs) -> 'RestorerLoss':
     "The loss of preset `name` (see `LOSS_PRESETS`), wrapped in a `RestorerLoss`; `kwargs` override `FeatureLoss` settings."
     if name not in LOSS_PRESETS: raise ValueError(f"unknown loss preset {name!r}; choose one of {sorted(LOSS_PRESETS)}")
     cfg = {**LOSS_PRESETS[name], **kwargs}
     if not features: cfg['layer_wgts'] = (0,) * len(cfg.get('layer_wgts', VGG_RELU_IDS))
     return RestorerLoss(FeatureLoss(pretrained=pretrained, body=body, **cfg), mask_wgt=mask_wgt,
-                        mask_loss=MaskLoss(dice_wgt=mask_dice_wgt, pos_weight=mask_pos_weight))
+                        mask_loss=MaskLoss(dice_wgt=mask_dice_wgt, pos_weight=mask_pos_weight, target_thresh=mask_target))
 
 # %% ../nbs/05_losses.ipynb #b039e101
 def damage_target(mask: torch.Tensor, like: torch.Tensor, thresh: float = 1 / 512) -> torch.Tensor:
@@ -169,13 +178,18 @@ def damage_target(mask: torch.Tensor, like: torch.Tensor, thresh: float = 1 / 51
     if m.shape[-2:] != like.shape[-2:]: m = F.interpolate(m, size=like.shape[-2:], mode='bilinear', align_corners=False)
     return (m > thresh).float()
 
+def damage_weights(mask: torch.Tensor, like: torch.Tensor, wgt: float, ring: int = 2) -> torch.Tensor:
+    "Per-pixel loss weights: 1, and `1 + wgt` on every changed pixel and a `ring`-pixel border around it."
+    t = damage_target(plain(mask), like)
+    return 1 + wgt * F.max_pool2d(t, 2 * ring + 1, 1, ring)
+
 class MaskLoss(nn.Module):
-    "BCE with logits (optionally `pos_weight`) plus `dice_wgt` x soft Dice, between damage logits and the true mask."
-    def __init__(self, dice_wgt: float = 1.0, pos_weight: float | None = None):
+    "BCE with logits (optionally `pos_weight`) plus `dice_wgt` x soft Dice, between damage logits and `mask > target_thresh`."
+    def __init__(self, dice_wgt: float = 1.0, pos_weight: float | None = None, target_thresh: float = 1 / 512):
         super().__init__()
-        self.dice_wgt, self.pos_weight, self.metrics = dice_wgt, pos_weight, {}
+        self.dice_wgt, self.pos_weight, self.target_thresh, self.metrics = dice_wgt, pos_weight, target_thresh, {}
     def forward(self, logit, mask):
-        logit = plain(logit).float(); t = damage_target(plain(mask), logit)
+        logit = plain(logit).float(); t = damage_target(plain(mask), logit, self.target_thresh)
         pw = None if self.pos_weight is None else torch.tensor(self.pos_weight, device=logit.device)
         terms = {'mask_bce': F.binary_cross_entropy_with_logits(logit, t, pos_weight=pw)}
         if self.dice_wgt:

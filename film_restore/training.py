@@ -25,13 +25,13 @@ from fastcore.foundation import L
 from .core import (atomic_write, get_device, precision_for, precision_callbacks, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
-from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer
+from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask
 from .losses import make_loss, StabilityLoss, restore_metrics, LossTerm
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'stage_bs', 'plan_stages', 'fit_to_budget', 'TimeBudget',
            'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from',
-           'seconds_per_image', 'train_recipe', 'train_cli']
+           'tune_mask_cut', 'seconds_per_image', 'train_recipe', 'train_cli']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -39,7 +39,8 @@ RECIPES = {
     'model1': dict(loss='model1', arch='resnet34', aware=False, features=True,   stability=0.0, mask_wgt=0.0),
     'model2': dict(loss='model2', arch='resnet34', aware=False, features=True,   stability=0.0, mask_wgt=0.0),
     'model3': dict(loss='model3', arch='resnet34', aware=False, features=True,   stability=0.0, mask_wgt=0.0),
-    'aware':  dict(loss='model3', arch='compact',  aware=True,  features='auto', stability=1.0, mask_wgt=1.0, mask_pos_weight=5.0,
+    'aware':  dict(loss='fill',   arch='compact',  aware=True,  features=False,  stability=0.0, mask_wgt=0.1, mask_pos_weight=1.0,
+                   residual=True, mask_dice_wgt=0.0, mask_target=6 / 255, augment=dict(p_affine=0.0, p_lighting=0.0), tune_mask=True,
                    lr=2e-3),   # trained from scratch: a higher peak than the pretrained recipes' 1e-3
 }
 DEFAULT_SIZES = (64, 128, 256)
@@ -174,6 +175,33 @@ def fit_one_cycle_from(learn, n_epoch: int, lr_max, pct_start: float = 0.25, sta
         scheds = {k: (lambda f: (lambda pos: f(f0 + pos * (1 - f0))))(f) for k, f in scheds.items()}
     learn.fit(n_epoch - start_epoch, cbs=[ParamScheduler(scheds)] + list(L(cbs)))
 
+# %% ../nbs/06_training.ipynb #3ac7ed5a
+def _psnr_per_image(a, b, cap: float = 60.):
+    mse = ((a.float() - b.float()) ** 2).flatten(1).mean(1)
+    return (10 * torch.log10(1 / mse.clamp_min(10 ** (-cap / 10))))
+
+def tune_mask_cut(model, dl, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), dilations=(0, 1, 2),
+                  max_batches: int | None = None) -> tuple[float, int, list[dict]]:
+    "The `(mask_threshold, mask_dilate, table)` of an aware model that give the best mean PSNR over the batches of `dl`."
+    model.eval()
+    device = next(model.parameters()).device
+    sums, base, n = {(t, d): 0. for t in thresholds for d in dilations}, 0., 0
+    with torch.inference_mode():
+        for i, b in enumerate(dl):
+            if max_batches and i >= max_batches: break
+            x, clean = (t.as_subclass(torch.Tensor).float().to(device) for t in b[:2])
+            with autocast(device):
+                img, logit = model.raw(x)
+            img, p = img.float().clamp(0, 1), torch.sigmoid(logit.float())
+            base += _psnr_per_image(x, clean).sum().item(); n += len(x)
+            for t, d in sums: sums[t, d] += _psnr_per_image(torch.where(dilate_mask(p > t, d), img, x), clean).sum().item()
+    if not n: raise ValueError("tune_mask_cut: the DataLoader gave no batches")
+    table = [dict(threshold=None, dilate=None, psnr=round(base / n, 3))] + \
+            [dict(threshold=t, dilate=d, psnr=round(v / n, 3)) for (t, d), v in sums.items()]
+    # the best PSNR; among equals, the more cautious cut (higher threshold, less dilation)
+    best = max(table[1:], key=lambda r: (r['psnr'], r['threshold'], -r['dilate']))
+    return best['threshold'], best['dilate'], table
+
 # %% ../nbs/06_training.ipynb #cd9c1eae
 def _encoder_pretrained(model, arch, pretrained) -> bool:
     "Did the restorer's encoder get ImageNet weights? (`build_restorer` loads them when asked and cached)"
@@ -245,15 +273,17 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     (out / 'epochs').mkdir(exist_ok=True)
 
     # --- the model and the loss
-    model = build_restorer(arch=arch, pretrained=pretrained, aware=R['aware'])
+    model = build_restorer(arch=arch, pretrained=pretrained, aware=R['aware'], residual=R.get('residual', False))
     enc_imagenet = _encoder_pretrained(model, arch, pretrained)
     feats = R['features'] if features is None else features
     if feats == 'auto': feats = pretrained not in (False, 'no', 'false', 'False') and weights_available('vgg16_bn')
     loss = make_loss(R['loss'], pretrained=pretrained, features=bool(feats), mask_wgt=R['mask_wgt'],
-                     mask_pos_weight=R.get('mask_pos_weight') if mask_pos_weight is None else mask_pos_weight)
+                     mask_pos_weight=R.get('mask_pos_weight') if mask_pos_weight is None else mask_pos_weight,
+                     mask_dice_wgt=R.get('mask_dice_wgt', 1.0), mask_target=R.get('mask_target', 1 / 512))
     stab = R['stability'] if stability is None else stability
     if fast: num_workers = 0
-    dls_for = lambda st: get_dls(data, st['size'], bs=st['bs'], seed=seed, num_workers=num_workers, device=device, limit=limit)
+    dls_for = lambda st: get_dls(data, st['size'], bs=st['bs'], seed=seed, num_workers=num_workers, device=device, limit=limit,
+                                 augment=R.get('augment', True))
 
     # --- the schedule: fresh, or where an interrupted run stopped
     ck_dir, state = _find_state(resume) if resume else (None, None)
@@ -337,6 +367,11 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
 
     # --- the model folder
     learn.model.eval()
+    tuning = None
+    if R['aware'] and R.get('tune_mask'):
+        thr, dil, tuning = tune_mask_cut(learn.model, learn.dls.valid)
+        learn.model.mask_threshold, learn.model.mask_dilate = thr, dil
+        print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px")
     vals = learn.validate()
     names = [m.name for m in learn.metrics]
     metrics = dict(valid_loss=float(vals[0]), **{n: float(v) for n, v in zip(names, vals[1:]) if v is not None})
@@ -345,7 +380,7 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
                   data=str(data), seed=seed, pretrained=str(pretrained), encoder_imagenet=enc_imagenet,
                   vgg_features=bool(feats), stability=stab, mask_pos_weight=loss.mask_loss.pos_weight, lr=lr, precision=precision_for(device), device=device.type,
                   stopped_early=bool(budget and budget.stopped), minutes=round((time.time() - t_start) / 60, 2),
-                  metrics=metrics)   # save_restorer adds how the model was built
+                  metrics=metrics, mask_tuning=tuning)   # save_restorer adds how the model was built
     save_restorer(learn.model, config, out)
     if not keep_checkpoints: shutil.rmtree(out / 'checkpoints', ignore_errors=True)
     learn.restorer_config = config
@@ -390,7 +425,7 @@ def train_cli(argv=None) -> int:
     p.add_argument('--pretrained', type=_bool_or_auto, default=None, help="ImageNet weights: auto (if available; the default), yes, no (the default with --fast)")
     p.add_argument('--features', type=_bool_or_auto, default=None, help="VGG feature terms in the loss: auto, yes, no (default: the recipe's)")
     p.add_argument('--stability', type=float, default=None, help="stability-loss weight (default: the recipe's)")
-    p.add_argument('--mask-pos-weight', type=float, default=None, help="aware models: BCE weight of damaged pixels (default: the recipe's, 5)")
+    p.add_argument('--mask-pos-weight', type=float, default=None, help="aware models: BCE weight of damaged pixels (default: the recipe's, 1)")
     p.add_argument('--limit', type=int, default=None, help="use at most this many patches per split")
     p.add_argument('--workers', type=int, default=None, help="data-loading worker processes (default: the loaders' choice; 0 with --fast)")
     p.add_argument('--seed', type=int, default=0)

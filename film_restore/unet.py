@@ -8,7 +8,8 @@ Docs: https://film-restore.github.io/film_restore/unet.html.md"""
 
 # %% ../nbs/04_unet.ipynb #e5a88a27
 from __future__ import annotations
-import os, copy, json, inspect, tempfile, warnings
+import os, copy, json, math, inspect, tempfile, warnings
+import numpy as np, cv2
 from pathlib import Path
 
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -20,18 +21,21 @@ from fastai.vision.models.unet import DynamicUnet
 from .core import load_torchvision_model, atomic_write
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'Restorer', 'split_output', 'compact_body', 'build_restorer', 'layer_table',
-           'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder', 'unfreeze',
-           'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'save_restorer', 'load_restorer']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'Restorer', 'dilate_mask', 'split_output', 'compact_body', 'build_restorer',
+           'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder',
+           'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'save_restorer',
+           'load_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 class Restorer(nn.Module):
     "A U-Net restorer: takes (B,n_in,H,W) in [0,1], normalises inside, returns (B,3,H,W) in `y_range`, or (B,4,H,W) when `aware`."
-    def __init__(self, unet: nn.Module, aware: bool = False, y_range=(0., 1.), n_in: int = 3, mask_threshold: float | None = 0.5):
+    def __init__(self, unet: nn.Module, aware: bool = False, y_range=(0., 1.), n_in: int = 3, mask_threshold: float | None = 0.5,
+                 residual: bool = False, mask_dilate: int = 0):
         super().__init__()
         self.unet, self.aware, self.y_range, self.mask_threshold = unet, aware, tuple(y_range), mask_threshold
+        self.residual, self.mask_dilate = residual, int(mask_dilate)
         mean = IMAGENET_MEAN if n_in == 3 else (sum(IMAGENET_MEAN) / 3,) * n_in
         std = IMAGENET_STD if n_in == 3 else (sum(IMAGENET_STD) / 3,) * n_in
         self.register_buffer('mean', torch.tensor(mean).view(1, -1, 1, 1), persistent=False)
@@ -49,23 +53,40 @@ class Restorer(nn.Module):
         if getattr(self, 'weight_norm_folded', False): fold_weight_norm(new)
         new.to(self.mean.device).load_state_dict({k: v.clone() for k, v in self.state_dict().items()})
         for q, p in zip(new.parameters(), self.parameters()): q.requires_grad_(p.requires_grad)
-        new.mask_threshold = self.mask_threshold
+        new.mask_threshold, new.mask_dilate = self.mask_threshold, self.mask_dilate
         memo[id(self)] = new
         return new.train(self.training)
 
-    def forward(self, x):
+    def raw(self, x):
+        "The network's own answer before any masking: `(image (B,3,H,W), damage logit (B,1,H,W) or None)`."
         if x.ndim != 4 or x.shape[1] != self.mean.shape[1]:
             raise ValueError(f"Restorer expects a (B,{self.mean.shape[1]},H,W) batch in [0,1], got shape {tuple(x.shape)}")
         out = self.unet((x - self.mean) / self.std).as_subclass(torch.Tensor)
-        img = sigmoid_range(out[:, :3], *self.y_range)
-        if not self.aware: return img.to(x.dtype)
-        logit = out[:, 3:4].to(x.dtype)
-        if self.training or self.mask_threshold is None:   # soft blend: differentiable, used for training
+        # residual: the network predicts a correction to its input, so "change nothing" is the easy answer
+        img = (x[:, :3] + out[:, :3]).to(x.dtype) if self.residual else sigmoid_range(out[:, :3], *self.y_range).to(x.dtype)
+        return img, (out[:, 3:4].to(x.dtype) if self.aware else None)
+
+    def hard_mask(self, logit):
+        "Where the aware model restores: `sigmoid(logit) > mask_threshold`, grown by `mask_dilate` pixels."
+        return dilate_mask(torch.sigmoid(logit) > self.mask_threshold, self.mask_dilate)
+
+    def forward(self, x):
+        img, logit = self.raw(x)
+        if not self.aware: return img
+        if self.training and self.residual: pass           # trained everywhere; the mask learns from its own loss
+        elif self.training or self.mask_threshold is None:   # soft blend: differentiable, used for training
             m = torch.sigmoid(logit)
-            img = m * img.to(x.dtype) + (1 - m) * x
+            img = m * img + (1 - m) * x
         else:                                                # hard mask: outside it, the input bit for bit
-            img = torch.where(torch.sigmoid(logit) > self.mask_threshold, img.to(x.dtype), x)
+            img = torch.where(self.hard_mask(logit), img, x)
         return torch.cat([img, logit], dim=1)
+
+def dilate_mask(mask, radius: int = 0):
+    "Grow a boolean mask (torch (B,1,H,W) or numpy HxW) by `radius` pixels in every direction (a square)."
+    if not radius: return mask
+    if isinstance(mask, np.ndarray):
+        return cv2.dilate(mask.astype(np.uint8), np.ones((2 * radius + 1,) * 2, np.uint8)).astype(bool)
+    return F.max_pool2d(mask.float(), 2 * radius + 1, 1, radius) > 0
 
 def split_output(out):
     "Split a restorer's output into `(image (B,3,H,W), mask_logit (B,1,H,W) or None)`."
@@ -92,9 +113,22 @@ def _thin_head(unet: DynamicUnet, head: int, n_in: int, n_out: int, norm_type, i
     apply_init(nn.Sequential(unet.layers[j], unet.layers[j + 1]), init)
     return unet
 
+def _residual_end(unet: DynamicUnet, aware: bool, mask_prior: float = 0.02):
+    "Make the last 1x1 conv plain and start it at 'change nothing': zero image correction, a damage prior of `mask_prior`."
+    i = max(j for j, l in enumerate(unet.layers) if isinstance(l, ConvLayer))
+    conv = unet.layers[i][0]
+    end = nn.Conv2d(conv.in_channels, conv.out_channels, 1)
+    nn.init.kaiming_normal_(end.weight)
+    with torch.no_grad():
+        end.weight[:3] = 0; end.bias.zero_()   # plain, not weight-normed: a zero weight-normed conv could not learn its direction
+        if aware: end.bias[3] = math.log(mask_prior / (1 - mask_prior))
+    unet.layers[i] = end
+    return unet
+
 def build_restorer(arch: str = 'resnet34', pretrained='auto', aware: bool = False, self_attention: bool = True,
                    blur: bool = True, last_cross: bool = True, weight_norm: bool = True, y_range=(0., 1.),
-                   n_in: int = 3, mask_threshold: float | None = 0.5, widths=(16, 32, 64, 128), head: int = 16) -> Restorer:
+                   n_in: int = 3, mask_threshold: float | None = 0.5, widths=(16, 32, 64, 128), head: int = 16,
+                   residual: bool = False, mask_dilate: int = 0) -> Restorer:
     "The dissertation's DynamicUnet restorer on a torchvision `arch` (or `'compact'`); `aware` adds the damage-mask channel."
     if aware and n_in != 3: raise ValueError(f"a damage-aware restorer blends with its RGB input, so n_in must be 3 (got {n_in})")
     n_out = 4 if aware else 3
@@ -108,9 +142,12 @@ def build_restorer(arch: str = 'resnet34', pretrained='auto', aware: bool = Fals
         unet = DynamicUnet(body, n_out, (128, 128), blur=blur, self_attention=self_attention, y_range=None,
                            last_cross=last_cross, norm_type=norm_type)
         if arch == 'compact' and last_cross: _thin_head(unet, head, n_in, n_out, norm_type)
-    model = Restorer(unet, aware=aware, y_range=y_range, n_in=n_in, mask_threshold=mask_threshold)
+        if residual: _residual_end(unet, aware)
+    model = Restorer(unet, aware=aware, y_range=y_range, n_in=n_in, mask_threshold=mask_threshold,
+                     residual=residual, mask_dilate=mask_dilate)
     model.config = dict(arch=arch, aware=aware, self_attention=self_attention, blur=blur, last_cross=last_cross,
-                        weight_norm=weight_norm, y_range=list(y_range), n_in=n_in, mask_threshold=mask_threshold)
+                        weight_norm=weight_norm, y_range=list(y_range), n_in=n_in, mask_threshold=mask_threshold,
+                        residual=residual, mask_dilate=mask_dilate)
     if arch == 'compact': model.config.update(widths=list(widths), head=head)
     return model
 
@@ -229,6 +266,7 @@ def save_restorer(model: Restorer, config: dict | None = None, folder='.') -> Pa
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     cfg, built = dict(config or {}), dict(getattr(model, 'config', {}))
     if hasattr(model, 'mask_threshold'): built['mask_threshold'] = model.mask_threshold
+    if hasattr(model, 'mask_dilate'): built['mask_dilate'] = model.mask_dilate
     clash = sorted(k for k in built if k in cfg and _jsonable(cfg[k]) != _jsonable(built[k]))
     if clash: raise ValueError(f"save_restorer: config {clash} contradict(s) how the model was built: {built}")
     cfg.update(built)

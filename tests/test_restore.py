@@ -137,3 +137,26 @@ def test_colorize_hook_and_missing_colour_model(tmp_path, capsys):
     rc = restore_cli([str(src), '-o', str(tmp_path / 'o2'), '--model', str(_aware_dir(tmp_path)),
                       '--colorize-model', str(tmp_path / 'no_colour_model')])
     assert rc == 2 and 'colour model' in capsys.readouterr().err
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(not (REPO / 'film_restore' / 'weights' / 'default' / 'model.pth').exists(), reason='no default model in this checkout')
+def test_default_model_restores_the_sample_scan(tmp_path):
+    """Issue 7: `film-restore restore images/scans/... -o out/` with no --model uses the shipped model, offline:
+    same size and bit depth out, a mask of a small part of the frame, every pixel outside it untouched."""
+    from film_restore.core import DEFAULT_MODEL_DIR, system_info
+    src = REPO / 'images' / 'scans' / 'camera_dusty.png'
+    cli = 'import sys; from film_restore.core import main; sys.exit(main(sys.argv[1:]))'   # what `film-restore` runs
+    r = subprocess.run([sys.executable, '-c', cli, 'restore', str(src), '-o', str(tmp_path), '--save-mask'],
+                       capture_output=True, text=True, env={**os.environ, 'FILM_RESTORE_FAST': ''})
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = tmp_path / src.name
+    a, _ = load_image(src); b, _ = load_image(out); m, _ = load_image(mask_path(out))
+    assert a.shape == b.shape and a.dtype == b.dtype
+    m = m > 0.5
+    assert 0 < m.mean() < 0.05, m.mean()                       # it finds some damage, and not the whole picture
+    if a.ndim == 3: m = m[..., None].repeat(a.shape[2], 2) if m.ndim == 2 else m
+    assert np.array_equal(a[~m], b[~m])                        # outside the mask: the input, bit for bit
+    assert 'aware recipe' in system_info()['default restorer']
