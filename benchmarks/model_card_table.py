@@ -26,7 +26,7 @@ def rows(paths):
         names = sorted(m['summary'], key=lambda n: ORDER.index(n) if n in ORDER else -1)
         for name in names:
             s = m['summary'][name]
-            get = lambda k, nd: f"{s[k]['mean']:.{nd}f}" if k in s else ''
+            get = lambda k, nd: f"{s[k]['mean']:.{nd}f}" if (s.get(k) or {}).get('mean') is not None else '-'
             yield (f"{photos} ({m['n_images']})", damage, name, get('psnr', 2), get('ssim', 4), get('ssim_clean', 4),
                    get('mask_precision', 3), get('mask_recall', 3))
 
