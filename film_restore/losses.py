@@ -20,8 +20,9 @@ from .unet import split_output
 # %% auto #0
 __all__ = ['VGG_RELU_IDS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'ssim_loss',
            'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target',
-           'damage_weights', 'MaskLoss', 'RestorerLoss', 'StabilityLoss', 'ssim_metric', 'psnr_metric', 'mse_metric',
-           'NamedMetric', 'LossTerm', 'mask_recall_metric', 'mask_f1_metric', 'restore_metrics']
+           'damage_weights', 'MaskLoss', 'RestorerLoss', 'StabilityLoss', 'ssim_metric', 'psnr_per_image',
+           'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm', 'mask_recall_metric', 'mask_f1_metric',
+           'restore_metrics']
 
 # %% ../nbs/05_losses.ipynb #9bfdcd3a
 def _fit_window(x: torch.Tensor, y: torch.Tensor, win_size: int):
@@ -249,10 +250,14 @@ def ssim_metric(pred, clean, mask=None):
     k, x, y = _fit_window(x, y, 11)
     return _msssim_ssim(x, y, data_range=1.0, win_size=k, size_average=True)
 
+def psnr_per_image(a, b, cap: float = 100.):
+    "PSNR in dB of each image of two (B,C,H,W) batches in [0, 1], capped at `cap` for identical images."
+    err = ((a.float() - b.float()) ** 2).flatten(1).mean(1)
+    return 10 * torch.log10(1 / err.clamp_min(10 ** (-cap / 10)))
+
 def psnr_metric(pred, clean, mask=None):
     "Mean per-image PSNR in dB (capped at 100 dB for identical images)."
-    err = ((_image(pred) - plain(clean).float()) ** 2).flatten(1).mean(1)
-    return (10 * torch.log10(1 / err.clamp_min(1e-10))).mean()
+    return psnr_per_image(_image(pred), plain(clean)).mean()
 
 def mse_metric(pred, clean, mask=None):
     "Per-pixel mean squared error of the output image."

@@ -399,9 +399,9 @@ def quickstart(out='film_restore_quickstart', minutes: float|None = None, fast: 
                                                            arch=kw.get('arch', 'recipe default'),
                                                            start=str(start) if start else None)))
         mark('train')
+    tr = json.loads((out / 'training.json').read_text()) if (out / 'training.json').exists() else {}
     size = max(sizes)
     if stage('evaluate', 'evaluating the model beside the no-op and classical baselines on the test split'):
-        tr = json.loads((out / 'training.json').read_text()) if (out / 'training.json').exists() else {}
         results = _evaluate_stage(data, model_dir, eval_dir, size, device, also=[tr['start']] if tr.get('start') else [])
         (out / 'summary.json').write_text(json.dumps(_summary_rows(results)))
         mark('evaluate')
@@ -429,7 +429,6 @@ def quickstart(out='film_restore_quickstart', minutes: float|None = None, fast: 
     model_rows = [r['name'] for r in rows if r['name'] not in ('none', 'classical', 'oracle')]
     for f in ['hist_ssim.png'] + [f'gallery_{n}_{w}.png' for n in model_rows for w in ('best', 'worst')]:
         if (eval_dir / f).exists(): pics.append((f'evaluation: {f[:-4].replace("_", " ")}', eval_dir / f))
-    tr = json.loads((out / 'training.json').read_text()) if (out / 'training.json').exists() else {}
     notes = [f'data: {data} (built-in photos, realistic damage, sizes {", ".join(map(str, tr.get("sizes", sizes)))})',
              f'model: {model_dir} (damage-aware {tr.get("arch", "")}, trained on {tr.get("device", "?")} for '
              f'{tr.get("seconds", 0) / 60:.1f} min' + (f', limit {tr["minutes"]:g} min)' if tr.get('minutes') else ', full recipe)'),

@@ -26,7 +26,7 @@ from .core import (atomic_write, get_device, precision_for, precision_callbacks,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask
-from .losses import make_loss, StabilityLoss, restore_metrics, LossTerm
+from .losses import make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'stage_bs', 'plan_stages', 'fit_to_budget', 'TimeBudget',
@@ -176,10 +176,6 @@ def fit_one_cycle_from(learn, n_epoch: int, lr_max, pct_start: float = 0.25, sta
     learn.fit(n_epoch - start_epoch, cbs=[ParamScheduler(scheds)] + list(L(cbs)))
 
 # %% ../nbs/06_training.ipynb #3ac7ed5a
-def _psnr_per_image(a, b, cap: float = 60.):
-    mse = ((a.float() - b.float()) ** 2).flatten(1).mean(1)
-    return (10 * torch.log10(1 / mse.clamp_min(10 ** (-cap / 10))))
-
 def tune_mask_cut(model, dl, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), dilations=(0, 1, 2),
                   max_batches: int | None = None) -> tuple[float, int, list[dict]]:
     "The `(mask_threshold, mask_dilate, table)` of an aware model that give the best mean PSNR over the batches of `dl`."
@@ -193,8 +189,8 @@ def tune_mask_cut(model, dl, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8,
             with autocast(device):
                 img, logit = model.raw(x)
             img, p = img.float().clamp(0, 1), torch.sigmoid(logit.float())
-            base += _psnr_per_image(x, clean).sum().item(); n += len(x)
-            for t, d in sums: sums[t, d] += _psnr_per_image(torch.where(dilate_mask(p > t, d), img, x), clean).sum().item()
+            base += psnr_per_image(x, clean, cap=60.).sum().item(); n += len(x)
+            for t, d in sums: sums[t, d] += psnr_per_image(torch.where(dilate_mask(p > t, d), img, x), clean, cap=60.).sum().item()
     if not n: raise ValueError("tune_mask_cut: the DataLoader gave no batches")
     table = [dict(threshold=None, dilate=None, psnr=round(base / n, 3))] + \
             [dict(threshold=t, dilate=d, psnr=round(v / n, 3)) for (t, d), v in sums.items()]
