@@ -20,12 +20,12 @@ warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', c
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['FAST_ENV', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or', 'ImageReadError', 'ImageInfo',
-           'load_image', 'default_file_mode', 'atomic_write', 'save_image', 'image2tensor', 'tensor2image', 'rgb2lab',
-           'lab2rgb', 'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir',
-           'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
-           'WeightsUnavailableError', 'weights_file', 'weights_available', 'load_torchvision_model', 'main',
-           'default_model_summary', 'system_info', 'info_cli']
+__all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or', 'ImageReadError',
+           'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write', 'save_image', 'image2tensor',
+           'tensor2image', 'rgb2lab', 'lab2rgb', 'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images',
+           'course_images_dir', 'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast',
+           'precision_callbacks', 'WeightsUnavailableError', 'weights_file', 'weights_available',
+           'load_torchvision_model', 'main', 'default_model_summary', 'system_info', 'info_cli']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -46,6 +46,7 @@ class ImageReadError(ValueError):
     def __init__(self, path, problem):
         self.path, self.problem = Path(path), problem
         super().__init__(f"{path}: {problem}")
+    def __reduce__(self): return type(self), (self.path, self.problem)   # survives pickling (a worker process's error)
 
 @dataclass
 class ImageInfo:
@@ -57,6 +58,7 @@ class ImageInfo:
     alpha: np.ndarray|None = None  # HxW float32 in [0, 1], or None
     icc: bytes|None = None      # ICC profile, or None
     size: tuple = (0, 0)        # (width, height) after EXIF orientation
+    exif: bytes|None = None     # a JPEG's or PNG's EXIF block, orientation reset to 1 (the pixels are upright)
 
 # %% ../nbs/00_core.ipynb #23285b12
 _ORIENT = {  # EXIF orientation -> numpy steps that bring the picture upright (same as Pillow's exif_transpose)
@@ -80,42 +82,93 @@ def _cv2_pixels(data: bytes):
 
 # %% ../nbs/00_core.ipynb #7eb60cf2
 _GREY_MODES = {'1', 'L', 'LA', 'I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'La'}
-_OK_MODES = _GREY_MODES | {'P', 'PA', 'RGB', 'RGBA', 'RGBa', 'RGBX', 'CMYK', 'YCbCr'}
+_OK_MODES = _GREY_MODES | {'P', 'PA', 'RGB', 'RGBA', 'RGBa', 'RGBX', 'YCbCr'}
+_FORMATS = {'JPEG': 'JPEG', 'MPO': 'JPEG', 'PNG': 'PNG', 'TIFF': 'TIFF'}  # what save_image can write back
+MAX_PIXELS = 1_000_000_000  # the largest picture load_image accepts (restoring takes about 32 bytes a pixel)
 
-def load_image(path) -> tuple[np.ndarray, ImageInfo]:
-    "Read `path` as float32 RGB in [0, 1] (HxWx3), EXIF orientation applied, plus what it takes to write it back."
+@contextlib.contextmanager
+def _own_size_limit():
+    "Pillow's decompression-bomb check off for a moment: `check_image` applies `MAX_PIXELS` itself, with a clear message."
+    old = Image.MAX_IMAGE_PIXELS; Image.MAX_IMAGE_PIXELS = None
+    try: yield
+    finally: Image.MAX_IMAGE_PIXELS = old
+
+def check_image(path, formats=None) -> dict:
+    "Read only `path`'s header: refuse (`ImageReadError`) what `load_image` would get wrong or could not hold; returns format, mode, size, pages."
     path = Path(path)
     if not path.exists(): raise ImageReadError(path, "no such file")
     if path.is_dir(): raise ImageReadError(path, "is a folder, not an image")
-    data = path.read_bytes()
-    if len(data) == 0: raise ImageReadError(path, "file is empty (0 bytes)")
+    if not path.is_file(): raise ImageReadError(path, "not a regular file (a pipe, socket or device); skipped")
+    if path.stat().st_size == 0: raise ImageReadError(path, "file is empty (0 bytes)")
     try:
-        im = Image.open(io.BytesIO(data)); im.load()
+        with _own_size_limit(), Image.open(path) as im:
+            fmt, mode, (w, h), pages = im.format, im.mode, im.size, getattr(im, 'n_frames', 1)
     except UnidentifiedImageError: raise ImageReadError(path, "not an image file Pillow or OpenCV can read")
     except (OSError, SyntaxError, ValueError) as e: raise ImageReadError(path, f"damaged or truncated image ({e})")
-    if im.mode not in _OK_MODES: raise ImageReadError(path, f"unsupported image mode {im.mode!r}")
-    fmt = {'JPEG': 'JPEG', 'MPO': 'JPEG', 'PNG': 'PNG', 'TIFF': 'TIFF'}.get(im.format, im.format or 'PNG')
+    if formats is not None and _FORMATS.get(fmt, fmt) not in formats:
+        raise ImageReadError(path, f"{fmt} files are not supported here (only {', '.join(formats)}); convert it first")
+    if w * h > MAX_PIXELS:
+        raise ImageReadError(path, f"{w}x{h} pixels ({w * h / 1e6:,.0f} megapixels) is over the limit of "
+                                   f"{MAX_PIXELS / 1e6:,.0f} megapixels (core.MAX_PIXELS); refused before decoding")
+    if pages > 1 and fmt != 'MPO':  # an MPO's extra frames are previews of the first; a TIFF's pages are pictures
+        raise ImageReadError(path, f"has {pages} pages (frames); only single-page images are supported, split it first")
+    if mode == 'CMYK':
+        raise ImageReadError(path, "CMYK image: turning it into RGB without its press profile would change its colours; "
+                                   "convert it to RGB first")
+    if mode not in _OK_MODES: raise ImageReadError(path, f"unsupported image mode {mode!r}")
+    return dict(format=_FORMATS.get(fmt, fmt), mode=mode, size=(w, h), pages=pages)
+
+def _exif_block(im, orient) -> bytes|None:
+    "The EXIF block of a JPEG or PNG, orientation set to 1 when the pixels were turned upright."
+    raw = im.info.get('exif')
+    if not raw or im.format not in ('JPEG', 'MPO', 'PNG'): return None
+    if orient == 1: return raw
+    ex = Image.Exif(); ex.load(raw); ex[0x0112] = 1
+    return ex.tobytes()
+
+def load_image(path, native: bool = False) -> tuple[np.ndarray, ImageInfo]:
+    "Read `path` as float32 RGB in [0, 1] (HxWx3), EXIF orientation applied, plus what it takes to write it back.\n\n`native=True`: the file's own uint8/uint16 values instead (a quarter or half of float32's memory)."
+    path = Path(path)
+    check_image(path)  # the header first: a pipe, a folder, a bomb, pages or CMYK are refused before reading
+    data = path.read_bytes()
+    try:
+        with _own_size_limit():
+            im = Image.open(io.BytesIO(data)); im.load()
+    except UnidentifiedImageError: raise ImageReadError(path, "not an image file Pillow or OpenCV can read")
+    except (OSError, SyntaxError, ValueError) as e: raise ImageReadError(path, f"damaged or truncated image ({e})")
+    fmt = _FORMATS.get(im.format, im.format or 'PNG')
     icc, orient = im.info.get('icc_profile'), _orientation(im)
-    arr = _cv2_pixels(data) if fmt in ('PNG', 'TIFF') and im.mode in ('RGB', 'RGBA', 'I;16', 'I;16B', 'L', 'LA') else None
-    if arr is None:  # Pillow's decoding: palettes, 1-bit, CMYK, JPEG, ...
-        grey_in = im.mode in _GREY_MODES
+    exif = _exif_block(im, orient)
+    # a PNG says in its header whether it is grey (colour types 0 and 4); Pillow calls 16-bit grey+alpha 'RGBA'
+    grey_png = fmt == 'PNG' and len(data) > 25 and data[25] in (0, 4)
+    grey_in = im.mode in _GREY_MODES or grey_png
+    arr = None
+    if fmt in ('PNG', 'TIFF') and im.mode in ('RGB', 'RGBA', 'I;16', 'I;16B', 'L') + (('LA',) if fmt == 'PNG' else ()):
+        im.close()  # Pillow's copy of the pixels goes before OpenCV makes its own
+        arr = _cv2_pixels(data)  # OpenCV keeps 16 bits (it reads a TIFF's grey+alpha wrongly: Pillow does those)
+        if arr is None:
+            im = Image.open(io.BytesIO(data))
+            with _own_size_limit(): im.load()
+    if arr is None:  # Pillow's decoding: palettes, 1-bit, JPEG, grey+alpha TIFF, ...
         if im.mode in ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I'):
             arr = np.asarray(im).astype(np.uint16) if im.mode != 'I' else np.clip(np.asarray(im), 0, 65535).astype(np.uint16)
         else:
             has_alpha = im.mode in ('RGBA', 'LA', 'PA', 'La', 'RGBa') or (im.mode == 'P' and 'transparency' in im.info)
-            target = ('LA' if has_alpha else 'L') if grey_in else ('RGBA' if has_alpha else 'RGB')
+            target = ('LA' if has_alpha else 'L') if im.mode in _GREY_MODES else ('RGBA' if has_alpha else 'RGB')
             arr = np.asarray(im.convert(target))
             if arr.ndim == 3 and arr.shape[2] == 2: arr = np.dstack([arr[..., 0]] * 3 + [arr[..., 1]])
     if orient in _ORIENT: arr = np.ascontiguousarray(_ORIENT[orient](arr))
+    del data
     bit_depth = 16 if arr.dtype == np.uint16 else 8
-    x = arr.astype(np.float32) / (65535.0 if bit_depth == 16 else 255.0)
-    grey = x.ndim == 2 or (im.mode in _GREY_MODES and x.shape[2] == 4 and np.array_equal(x[..., 0], x[..., 1]))
+    top = 65535.0 if bit_depth == 16 else 255.0
+    grey = arr.ndim == 2 or (grey_in and arr.shape[2] == 4 and np.array_equal(arr[..., 0], arr[..., 1])
+                             and np.array_equal(arr[..., 1], arr[..., 2]))
     alpha = None
-    if x.ndim == 3 and x.shape[2] == 4: x, alpha = x[..., :3], np.ascontiguousarray(x[..., 3])
-    if x.ndim == 2: x = np.repeat(x[..., None], 3, axis=2)
-    x = np.ascontiguousarray(x)
+    if arr.ndim == 3 and arr.shape[2] == 4: arr, alpha = arr[..., :3], arr[..., 3].astype(np.float32) / top
+    if arr.ndim == 2: arr = np.repeat(arr[..., None], 3, axis=2)
+    x = np.ascontiguousarray(arr) if native else arr.astype(np.float32) / top
     return x, ImageInfo(path=path, format=fmt, bit_depth=bit_depth, grey=bool(grey), alpha=alpha, icc=icc,
-                        size=(x.shape[1], x.shape[0]))
+                        size=(x.shape[1], x.shape[0]), exif=exif)
 
 # %% ../nbs/00_core.ipynb #6d3bbf8b
 def default_file_mode() -> int:
@@ -146,10 +199,25 @@ _EXTS = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg'
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack('>I', len(body)) + kind + body + struct.pack('>I', zlib.crc32(kind + body) & 0xffffffff)
 
-def _png_with_icc(png: bytes, icc: bytes) -> bytes:
-    "Insert an iCCP chunk right after IHDR (hand-written: OpenCV cannot embed ICC profiles)."
+def _png_with_chunks(png: bytes, chunks) -> bytes:
+    "Insert `(kind, body)` chunks right after IHDR (hand-written: OpenCV cannot embed ICC profiles or EXIF)."
     ihdr_end = 8 + 4 + 4 + 13 + 4
-    return png[:ihdr_end] + _png_chunk(b'iCCP', b'icc\x00\x00' + zlib.compress(icc)) + png[ihdr_end:]
+    return png[:ihdr_end] + b''.join(_png_chunk(k, b) for k, b in chunks) + png[ihdr_end:]
+
+def _png_extras(icc, exif) -> list:
+    "The iCCP and eXIf chunks for `icc` and `exif` (an eXIf chunk holds the EXIF block without Pillow's 'Exif' prefix)."
+    out = [(b'iCCP', b'icc\x00\x00' + zlib.compress(icc))] if icc else []
+    if exif: out.append((b'eXIf', exif[6:] if exif.startswith(b'Exif\x00\x00') else exif))
+    return out
+
+def _png_grey_alpha16(arr) -> bytes:
+    "A 16-bit grey+alpha PNG (colour type 4), which neither Pillow nor OpenCV writes: IHDR, one IDAT, IEND."
+    h, w = arr.shape[:2]
+    rows = np.zeros((h, 1 + w * 4), np.uint8)  # each row: filter byte 0, then big-endian samples
+    rows[:, 1:] = np.ascontiguousarray(arr.astype('>u2')).view(np.uint8).reshape(h, -1)
+    ihdr = struct.pack('>IIBBBBB', w, h, 16, 4, 0, 0, 0)
+    return (b'\x89PNG\r\n\x1a\n' + _png_chunk(b'IHDR', ihdr) + _png_chunk(b'IDAT', zlib.compress(rows.tobytes(), 6))
+            + _png_chunk(b'IEND', b''))
 
 def _to_uint(img, bit_depth):
     a = np.asarray(img)
@@ -158,27 +226,32 @@ def _to_uint(img, bit_depth):
     top = 65535 if bit_depth == 16 else 255
     return (np.clip(np.nan_to_num(a.astype(np.float32)), 0, 1) * top + 0.5).astype(np.uint16 if bit_depth == 16 else np.uint8)
 
-def _encode(arr, fmt, icc, quality):
-    "Bytes of `arr` (uint8/uint16; HxW, HxWx3 or HxWx4 in RGB(A) order) in format `fmt`."
+def _encode(arr, fmt, icc, quality, exif=None, f=None):
+    "Bytes of `arr` (uint8/uint16; HxW, HxWx2 grey+alpha, HxWx3 or HxWx4 in RGB(A) order) in format `fmt`; written to the file `f` if given."
+    if f is None:
+        buf = io.BytesIO(); _encode(arr, fmt, icc, quality, exif, f=buf); return buf.getvalue()
+    la = arr.ndim == 3 and arr.shape[2] == 2
+    if fmt == 'TIFF' and (arr.dtype == np.uint16 or la):  # tifffile: 16 bits, and grey+alpha, which Pillow reads but mangles on write
+        import tifffile
+        extratags = [(34675, 'B', len(icc), icc, True)] if icc else []
+        extra = [2] if la or (arr.ndim == 3 and arr.shape[2] == 4) else None  # 2: unassociated alpha
+        tifffile.imwrite(f, arr, photometric='minisblack' if arr.ndim == 2 or la else 'rgb', extrasamples=extra,
+                         compression='zlib', extratags=extratags)
+        return
     if arr.dtype == np.uint8:
-        buf = io.BytesIO()
         kw = dict(icc_profile=icc) if icc else {}
+        if exif and fmt in ('JPEG', 'PNG'): kw.update(exif=exif)
         if fmt == 'JPEG': kw.update(quality=quality)
         if fmt == 'TIFF': kw.update(compression='tiff_deflate')
-        Image.fromarray(arr).save(buf, format=fmt, **kw)
-        return buf.getvalue()
-    if fmt == 'TIFF':
-        import tifffile
-        buf = io.BytesIO()
-        extratags = [(34675, 'B', len(icc), icc, True)] if icc else []
-        extra = 'unassoc' if arr.ndim == 3 and arr.shape[2] == 4 else None
-        tifffile.imwrite(buf, arr, photometric='minisblack' if arr.ndim == 2 else 'rgb', extrasamples=extra,
-                         compression='zlib', extratags=extratags)
-        return buf.getvalue()
-    bgr = arr if arr.ndim == 2 else arr[..., [2, 1, 0, 3][:arr.shape[2]]]
-    ok, png = cv2.imencode('.png', np.ascontiguousarray(bgr))
-    if not ok: raise OSError("OpenCV could not encode a 16-bit PNG")
-    return _png_with_icc(png.tobytes(), icc) if icc else png.tobytes()
+        Image.fromarray(arr).save(f, format=fmt, **kw)
+        return
+    if la: png = _png_grey_alpha16(arr)
+    else:
+        bgr = arr if arr.ndim == 2 else arr[..., [2, 1, 0, 3][:arr.shape[2]]]
+        ok, png = cv2.imencode('.png', np.ascontiguousarray(bgr))
+        if not ok: raise OSError("OpenCV could not encode a 16-bit PNG")
+        png = png.tobytes()
+    f.write(_png_with_chunks(png, _png_extras(icc, exif)))
 
 # %% ../nbs/00_core.ipynb #ae6d25c5
 def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = None, grey: bool|None = None,
@@ -203,9 +276,12 @@ def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = Non
     arr = _to_uint(a, bit_depth)
     alpha = info.alpha if info is not None else None
     if alpha is not None and fmt != 'JPEG' and alpha.shape == arr.shape[:2]:
-        al = _to_uint(alpha, bit_depth)
-        arr = np.dstack([arr, al]) if arr.ndim == 3 else np.dstack([arr] * 3 + [al])
-    return atomic_write(path, _write_bytes(_encode(arr, fmt, info.icc if info else None, quality)))
+        arr = np.dstack([arr, _to_uint(alpha, bit_depth)])  # grey + alpha stays grey + alpha (LA); RGB + alpha, RGBA
+    def write(tmp):   # encoded straight into the temporary file: no copy of the whole file in memory
+        with open(tmp, 'wb') as f:
+            _encode(arr, fmt, info.icc if info else None, quality, exif=getattr(info, 'exif', None), f=f)
+            f.flush(); os.fsync(f.fileno())
+    return atomic_write(path, write)
 
 # %% ../nbs/00_core.ipynb #8bf0d8c8
 def image2tensor(img) -> torch.Tensor:

@@ -7,7 +7,7 @@ Docs: https://film-restore.github.io/film_restore/damage.html.md"""
 
 # %% ../nbs/02_damage.ipynb #40b56656
 from __future__ import annotations
-import os, io, csv, json, hashlib, tempfile, contextlib, importlib, multiprocessing
+import os, io, sys, csv, json, math, time, signal, hashlib, tempfile, threading, contextlib, importlib, multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -17,13 +17,16 @@ import cv2
 import torch
 from pytorch_msssim import ssim as _ssim
 
-from .core import is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write
+from .core import _package_dir, is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write
 from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
-__all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'IMAGE_EXTS', 'PRESETS', 'MARKER', 'CSV_COLUMNS', 'stable_seed', 'DamageResult',
-           'quantise8', 'composite', 'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays',
-           'overlay_damage', 'parse_damage', 'synthesize_damage', 'contact_sheet', 'build_dataset', 'build_data_cli']
+__all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'IMAGE_EXTS', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE',
+           'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed', 'DamageResult', 'quantise8',
+           'composite', 'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage',
+           'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha',
+           'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip',
+           'real_damage', 'parse_damage', 'synthesize_damage', 'contact_sheet', 'build_dataset', 'build_data_cli']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -107,6 +110,7 @@ class DamageResult:
     damaged: np.ndarray   # HxWx3 float32 in [0, 1], exactly representable in 8 bits
     alpha: np.ndarray     # HxW float32 in [0, 1]; > 0 exactly where `mask`
     mask: np.ndarray      # HxW bool: the 8-bit damaged image differs from the 8-bit clean image
+    clean: np.ndarray | None = None  # the clean target when the preset changes it too (scan realism); None: the input photo
 
 def quantise8(img) -> np.ndarray:
     "Round a float image in [0, 1] to the 256 levels an 8-bit file holds (as uint8)."
@@ -254,8 +258,246 @@ def overlay_damage(img, overlays, seed=0, n=2) -> DamageResult:
     mask = (d8 != c8).any(axis=2)
     return DamageResult(d8.astype(np.float32) / 255, np.where(mask, np.maximum(total, 1 / 255), 0).astype(np.float32), mask)
 
+# %% ../nbs/02_damage.ipynb #7a47fb34
+REAL_CLASSES = ('dust', 'dirt', 'short hair', 'long hair', 'scratch')   # label values 1..5 in the annotated maps
+REAL_SCAN_WIDTH = 4969   # the annotated scans' width in pixels: the scale at which the shapes were drawn
+
+def real_shapes_file() -> Path:
+    "Where the shipped shape bank lives: `film_restore/shapes/real_shapes.npz`."
+    return _package_dir() / 'shapes' / 'real_shapes.npz'
+
+def pack_real_shapes(label_dir, out=None, min_area: int = 4) -> Path:
+    "Cut every connected component (8-connected, at least `min_area` px) out of the label maps in `label_dir` into one `.npz`."
+    label_dir = Path(label_dir)
+    files = sorted(p for p in label_dir.glob('*.png'))
+    if not files: raise FileNotFoundError(f"{label_dir}: no label maps (*.png) here")
+    cls, hw, bits = [], [], []
+    for f in files:
+        lab = cv2.imread(str(f), cv2.IMREAD_UNCHANGED)
+        if lab is None or lab.ndim != 2: raise ValueError(f"{f}: not an 8-bit single-channel label map")
+        for c in range(1, len(REAL_CLASSES) + 1):
+            n, comp, stats, _ = cv2.connectedComponentsWithStats((lab == c).astype(np.uint8), connectivity=8)
+            for k in range(1, n):
+                x, y, w, h, area = stats[k]
+                if area < min_area: continue
+                crop = comp[y:y + h, x:x + w] == k
+                cls.append(c); hw.append((h, w)); bits.append(crop.ravel())
+    out = Path(out) if out is not None else real_shapes_file()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    packed = np.packbits(np.concatenate(bits)) if bits else np.zeros(0, np.uint8)
+    def write(tmp):
+        with open(tmp, 'wb') as fh:
+            np.savez_compressed(fh, cls=np.array(cls, np.uint8), hw=np.array(hw, np.int32).reshape(-1, 2), bits=packed,
+                                scan_width=np.int32(REAL_SCAN_WIDTH))
+    atomic_write(out, write)
+    return out
+
+# %% ../nbs/02_damage.ipynb #bffcb622
+@dataclass
+class ShapeBank:
+    "Real artefact shapes: `shapes[i]` a boolean HxW cut-out of class `cls[i]` (1..5, see `REAL_CLASSES`), drawn at `scan_width` px."
+    shapes: list
+    cls: np.ndarray
+    scan_width: int
+    def __len__(self): return len(self.shapes)
+    def counts(self) -> dict: return {REAL_CLASSES[c - 1]: int((self.cls == c).sum()) for c in range(1, len(REAL_CLASSES) + 1)}
+
+_BANKS = {}
+
+def load_real_shapes(path=None) -> ShapeBank:
+    "The shape bank at `path` (default: the one shipped with the package), read once per process."
+    path = Path(path) if path is not None else real_shapes_file()
+    key = str(path.resolve())
+    if key not in _BANKS:
+        if not path.exists(): raise FileNotFoundError(f"{path}: no shape bank; make one with pack_real_shapes(LABEL_DIR, {path})")
+        with np.load(path) as z: cls, hw, bits, sw = z['cls'], z['hw'], z['bits'], int(z['scan_width'])
+        flat = np.unpackbits(bits).astype(bool)
+        shapes, o = [], 0
+        for h, w in hw:
+            shapes.append(flat[o:o + h * w].reshape(h, w)); o += h * w
+        _BANKS[key] = ShapeBank(shapes, cls, sw)
+    return _BANKS[key]
+
+# %% ../nbs/02_damage.ipynb #938e82eb
+REAL_SCALE = (0.15, 1.2)   # shape scale: web-size scan .. 24 Mpx scan, relative to the annotated scans
+
+def artefact_alpha(shape, rng, scale: float, soft: float) -> np.ndarray:
+    "A real `shape` (bool HxW) flipped, rotated, scaled by `scale` and blurred by `soft` px: a float32 opacity in [0, 1]."
+    a = shape.astype(np.float32)
+    if rng.random() < 0.5: a = a[:, ::-1]
+    if rng.random() < 0.5: a = a[::-1]
+    h, w = a.shape
+    if scale < 1:   # area averaging: sub-pixel specks become faint, not lost
+        a = cv2.resize(np.ascontiguousarray(a), (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        scale = 1.0
+    h, w = a.shape
+    pad = int(math.ceil(3 * soft)) + 2
+    side = int(math.ceil(math.hypot(h, w) * scale)) + 2 * pad
+    M = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.uniform(0, 360)), float(scale))
+    M[:, 2] += (side / 2 - w / 2, side / 2 - h / 2)
+    a = cv2.warpAffine(np.ascontiguousarray(a), M, (side, side), flags=cv2.INTER_LINEAR, borderValue=0)
+    if soft > 0: a = cv2.GaussianBlur(a, (0, 0), soft)
+    ys, xs = np.nonzero(a > 1e-3)
+    if not len(ys): return np.zeros((1, 1), np.float32)
+    return np.clip(a[ys.min():ys.max() + 1, xs.min():xs.max() + 1], 0, 1)
+
+def _paste(canvas, a, y, x, opacity):
+    "Combine opacity `a` (placed with its top-left at y, x; clipped at the edges) into `canvas` as 1 - (1-c)(1-a)."
+    H, W = canvas.shape; h, w = a.shape
+    y0, x0, y1, x1 = max(y, 0), max(x, 0), min(y + h, H), min(x + w, W)
+    if y0 >= y1 or x0 >= x1: return
+    sub = a[y0 - y:y1 - y, x0 - x:x1 - x] * opacity
+    canvas[y0:y1, x0:x1] = 1 - (1 - canvas[y0:y1, x0:x1]) * (1 - sub)
+
+# %% ../nbs/02_damage.ipynb #d103c530
+def transport_scratch(canvas, rng, width: float = 1.0, opacity: float = 0.5):
+    "Draw a near-vertical anti-aliased line across `canvas` (float HxW opacity), combined as 1 - (1-c)(1-a)."
+    H, W = canvas.shape
+    ys = np.linspace(-2, H + 2, 48)
+    xs = rng.uniform(0, W) + np.cumsum(rng.normal(0, 0.25, len(ys))) + rng.uniform(-0.03, 0.03) * ys
+    line = np.zeros((H, W), np.uint8)
+    pts = (np.stack([xs, ys], 1) * _SH).round().astype(np.int32)
+    cv2.polylines(line, [pts], False, 255, max(1, int(round(width))), cv2.LINE_AA, 4)
+    a = cv2.GaussianBlur(line.astype(np.float32) / 255, (0, 0), 0.5) * opacity
+    canvas[:] = 1 - (1 - canvas) * (1 - a)
+
+# %% ../nbs/02_damage.ipynb #ab8a7c49
+def film_grain(img, rng, strength: float, size: float, mono: float = 0.7) -> np.ndarray:
+    "Add grain to `img` (HxWx3 float): Gaussian noise blurred to `size` px, `strength` s.d. in the mid-tones, `mono` of it shared by the channels."
+    h, w = img.shape[:2]
+    def noise(c):
+        n = rng.standard_normal((h, w, c)).astype(np.float32)
+        if size > 0.3:
+            n = cv2.GaussianBlur(n, (0, 0), size).reshape(h, w, c)
+            n /= max(float(n.std()), 1e-6)
+        return n
+    n = mono * noise(1) + math.sqrt(max(1 - mono ** 2, 0)) * noise(3)
+    lum = img.mean(axis=2, keepdims=True)
+    sd = strength * (0.3 + 2.8 * lum * (1 - lum))   # grain shows most in the mid-tones
+    return img + sd * n
+
+def tone_photo(img, rng) -> np.ndarray:
+    "Sometimes turn a colour photo grey (25%) or sepia (10%), as black-and-white negatives and old prints are."
+    u = rng.random()
+    if u >= 0.35: return img
+    g = img @ np.float32([0.299, 0.587, 0.114])
+    if u < 0.25: return np.repeat(g[..., None], 3, axis=2)
+    return np.clip(g[..., None] * np.float32([1.08, 0.96, 0.78]), 0, 1)
+
+def scan_realism(img, rng) -> np.ndarray:
+    "The clean side of a pair: `img` toned, grained, softened by the scanner and given scanner noise (float, not yet quantised)."
+    img = tone_photo(np.asarray(img, np.float32), rng)
+    if rng.random() < 0.85: img = film_grain(img, rng, strength=rng.uniform(0.005, 0.05), size=rng.uniform(0.3, 1.6))
+    soft = rng.uniform(0, 0.9)
+    if soft > 0.25: img = cv2.GaussianBlur(img, (0, 0), soft)
+    if rng.random() < 0.5: img = img + rng.normal(0, rng.uniform(0.001, 0.008), img.shape).astype(np.float32)
+    return np.clip(img, 0, 1)
+
+# %% ../nbs/02_damage.ipynb #ad37e142
+def picture_details(img, rng, n: int | None = None) -> np.ndarray:
+    "Draw `n` thin picture details (branches, wires, poles, highlights, lettering) into a copy of `img`; they belong to the picture."
+    img = np.array(img, np.float32, copy=True)
+    H, W = img.shape[:2]
+    n = int(rng.integers(1, 7)) if n is None else n
+    for _ in range(n):
+        kind = rng.choice(['branch', 'wire', 'pole', 'point', 'letters'], p=[0.3, 0.2, 0.2, 0.12, 0.18])
+        lum = float(img.mean())
+        bright = rng.random() < 0.6
+        col = (rng.uniform(0.75, 1.0) if bright else rng.uniform(0.0, 0.3)) * np.ones(3, np.float32)
+        col = np.clip(col * rng.uniform(0.9, 1.1, 3), 0, 1)
+        layer = np.zeros((H, W), np.uint8)
+        if kind == 'branch':
+            pts = _curve(rng, rng.uniform(0, W), rng.uniform(0, H), rng.uniform(0.3, 1.0) * max(H, W), 24, 0.08)
+            t0 = int(rng.integers(1, 4))
+            for j in range(len(pts) - 1):   # tapering: thicker at the base
+                t = max(1, int(round(t0 * (1 - j / len(pts)) + 0.5)))
+                cv2.line(layer, _pt(*pts[j]), _pt(*pts[j + 1]), 255, t, cv2.LINE_AA, 4)
+            for _ in range(int(rng.integers(0, 4))):   # twigs
+                k = int(rng.integers(2, len(pts) - 2))
+                tw = _curve(rng, *pts[k], rng.uniform(0.05, 0.25) * max(H, W), 8, 0.15)
+                cv2.polylines(layer, [(tw * _SH).round().astype(np.int32)], False, 255, 1, cv2.LINE_AA, 4)
+        elif kind == 'wire':
+            x0, x1 = -5, W + 5; y0 = rng.uniform(0, H); y1 = y0 + rng.uniform(-0.3, 0.3) * H
+            xs = np.linspace(x0, x1, 40); sag = rng.uniform(0, 0.1) * H
+            ys = y0 + (y1 - y0) * (xs - x0) / (x1 - x0) + sag * (1 - ((xs - (x0 + x1) / 2) / ((x1 - x0) / 2)) ** 2)
+            cv2.polylines(layer, [(np.stack([xs, ys], 1) * _SH).round().astype(np.int32)], False, 255, 1, cv2.LINE_AA, 4)
+        elif kind == 'pole':
+            x = rng.uniform(0, W); ytop = rng.uniform(-0.2, 0.6) * H; tilt = rng.uniform(-0.05, 0.05)
+            cv2.line(layer, _pt(x, ytop), _pt(x + tilt * H, H + 5), 255, int(rng.integers(1, 5)), cv2.LINE_AA, 4)
+        elif kind == 'point':
+            for _ in range(int(rng.integers(1, 4))):
+                cv2.circle(layer, _pt(rng.uniform(0, W), rng.uniform(0, H)), int(rng.uniform(0.6, 2.2) * _SH), 255, -1, cv2.LINE_AA, 4)
+            bright, col = True, np.ones(3, np.float32) * rng.uniform(0.85, 1.0)
+        else:
+            text = ''.join(rng.choice(list('ABCDEFGHIJKLMNOPRSTUVW0123456789 '), int(rng.integers(3, 10))))
+            scale = rng.uniform(0.3, 1.2) * max(min(H, W) / 256, 0.5)
+            cv2.putText(layer, text, (int(rng.uniform(0, W * 0.6)), int(rng.uniform(0.15, 1.0) * H)), cv2.FONT_HERSHEY_SIMPLEX,
+                        scale, 255, max(1, int(round(scale * 1.5))), cv2.LINE_AA)
+        a = cv2.GaussianBlur(layer.astype(np.float32) / 255, (0, 0), 0.4)[..., None] * rng.uniform(0.5, 1.0)
+        img = img * (1 - a) + col * a
+    return np.clip(img, 0, 1)
+
+# %% ../nbs/02_damage.ipynb #8af353f3
+REAL_COVERAGE = (0.001, 0.03)
+
+def _real_canvases(img, bank, rng, target):
+    "Opacity canvases (light, dark, tinted) of real artefacts covering about `target` of `img`."
+    H, W = img.shape[:2]
+    canv = [np.zeros((H, W), np.float32) for _ in range(3)]
+    if target <= 0 or not len(bank): return canv
+    scale = float(np.exp(rng.uniform(*np.log(REAL_SCALE)))) * bank.scan_width / REAL_SCAN_WIDTH
+    u = rng.random(); light_p = 0.9 if u < 0.65 else 0.1 if u < 0.9 else 0.5
+    soft0 = rng.uniform(0.3, 1.0)
+    if rng.random() < 0.2:   # transport scratches, sometimes several
+        for _ in range(int(rng.integers(1, 3))):
+            transport_scratch(canv[0 if rng.random() < light_p else 1], rng, rng.uniform(0.8, 2.0), rng.uniform(0.15, 0.6))
+    for _ in range(3000):
+        if (np.maximum(np.maximum(canv[0], canv[1]), canv[2]) > 0.02).mean() >= target: break
+        i = int(rng.integers(len(bank)))
+        a = artefact_alpha(bank.shapes[i], rng, scale * rng.uniform(0.8, 1.25), soft0 * rng.uniform(0.6, 1.6))
+        which = 2 if bank.cls[i] == 5 and rng.random() < 0.5 else (0 if rng.random() < light_p else 1)
+        opacity = float(np.clip(rng.beta(4, 1.3), 0.25, 1.0))
+        _paste(canv[which], a, int(rng.integers(-a.shape[0] // 2, H)), int(rng.integers(-a.shape[1] // 2, W)), opacity)
+    return canv
+
+def jpeg_roundtrip(img8, quality: int) -> np.ndarray:
+    "Encode an 8-bit HxWx3 RGB image as JPEG at `quality` and decode it again (what a scan saved as JPEG holds)."
+    ok, buf = cv2.imencode('.jpg', np.ascontiguousarray(img8[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok: raise RuntimeError("OpenCV could not encode a JPEG")
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
+
+def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False) -> DamageResult:
+    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets)."
+    rng = np.random.default_rng(seed)
+    bank = bank if bank is not None else load_real_shapes()
+    img = np.asarray(img, np.float32)
+    if details if details is not None else rng.random() < 0.5: img = picture_details(img, rng)
+    base = scan_realism(img, rng)
+    lo, hi = REAL_COVERAGE
+    if coverage is not None: target = coverage
+    elif rng.random() < 0.1 and not always_damaged: target = 0.0   # a clean scan, seen in training too
+    else: target = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+    a_l, a_d, a_t = _real_canvases(base, bank, rng, target)
+    tone_l = np.clip(rng.uniform(0.82, 1.0) + rng.normal(0, 0.01, base.shape[:2]), 0, 1)[..., None].astype(np.float32)
+    tone_d = np.clip(rng.uniform(0.0, 0.15) + rng.normal(0, 0.01, base.shape[:2]), 0, 1)[..., None].astype(np.float32)
+    tint = np.clip(base + np.float32(rng.uniform(-0.25, 0.25, 3)) + 0.15, 0, 1)   # an emulsion scratch: a layer of dye gone
+    out = base * (1 - a_d[..., None]) + tone_d * a_d[..., None]
+    out = out * (1 - a_t[..., None]) + tint * a_t[..., None]
+    out = out * (1 - a_l[..., None]) + tone_l * a_l[..., None]
+    d8, c8 = quantise8(out), quantise8(base)
+    if jpeg if jpeg is not None else rng.random() < 0.5:
+        d8 = jpeg_roundtrip(d8, int(rng.integers(50, 98)))
+        damaged_px = (quantise8(out) != c8).any(axis=2)
+        c8 = np.where(damaged_px[..., None], c8, d8)   # outside the damage, the target is the compressed scan itself
+    mask = (d8 != c8).any(axis=2)
+    # the soft mask says how much each pixel *visibly* changed: a bright speck on a bright sky that moved a pixel by two
+    # grey levels is marked (the mask stays exact) but weakly, so a detector can be taught to ignore what nobody can see
+    change = np.abs(d8.astype(np.int16) - c8.astype(np.int16)).max(axis=2).astype(np.float32) / 255
+    alpha = np.where(mask, np.maximum(change, 1 / 255), 0).astype(np.float32)
+    return DamageResult(d8.astype(np.float32) / 255, alpha, mask, clean=c8.astype(np.float32) / 255)
+
 # %% ../nbs/02_damage.ipynb #d86dcb11
-PRESETS = ('realistic', 'thesis')
+PRESETS = ('realistic', 'thesis', 'real', 'real-eval')
 
 def parse_damage(spec) -> list:
     "[(preset, weight), ...] from 'realistic', 'realistic+thesis', 'realistic:3+thesis:1', 'overlays:DIR' or a list."
@@ -265,7 +507,7 @@ def parse_damage(spec) -> list:
         p = str(p).strip()
         if p.startswith('overlays:'): out.append((p, 1.0)); continue
         name, _, w = p.partition(':')
-        if name not in PRESETS: raise ValueError(f"unknown damage preset {name!r}: use realistic, thesis, overlays:DIR or a mixture like realistic+thesis")
+        if name not in PRESETS: raise ValueError(f"unknown damage preset {name!r}: use real, realistic, thesis, overlays:DIR or a mixture like realistic+thesis")
         out.append((name, float(w) if w else 1.0))
     return out
 
@@ -279,6 +521,9 @@ def synthesize_damage(img, preset='realistic', seed=0) -> DamageResult:
     img = np.asarray(img, np.float32)
     if name == 'realistic': return realistic_damage(img, seed)
     if name == 'thesis': return thesis_damage(img, seed)
+    if name == 'real': return real_damage(img, seed)
+    # evaluation sets: the same damage on every photo, and no synthetic picture details in the test photos
+    if name == 'real-eval': return real_damage(img, seed, details=False, always_damaged=True)
     folder = name.split(':', 1)[1]
     if folder not in _OVERLAY_CACHE: _OVERLAY_CACHE[folder] = load_overlays(folder)
     return overlay_damage(img, _OVERLAY_CACHE[folder], seed)
@@ -296,13 +541,19 @@ def _stats(xs):
     return {'n': int(len(xs)), 'mean': round(float(xs.mean()), 4), 'sd': round(float(xs.std()), 4),
             'min': round(float(xs.min()), 4), 'max': round(float(xs.max()), 4)}
 
-def _photo_job(ref, out, sizes, damage, seed, n_random, margin):
-    "Patches of one photo at every size, damaged and written; returns its rows (also saved in .work/)."
+def _photo_job(ref, out, sizes, damage, seed, n_random, margin) -> tuple[list | None, str | None]:
+    "One photo's patches at every size, damaged and written: `(rows, None)` (rows also saved in .work/), or `(None, why)`."
+    # a failure comes back as plain data: an exception raised through a process pool must survive pickling,
+    # and one that does not breaks the pool and loses every other photo with it
+    try: return _photo_rows(ref, Path(out), sizes, damage, seed, n_random, margin), None
+    except Exception as e: return None, f'{type(e).__name__}: {e}'
+
+def _photo_rows(ref, out, sizes, damage, seed, n_random, margin) -> list:
     torch.set_num_threads(1)
-    out = Path(out)
     rec = out / '.work' / f'{ref.id}.json'
     if rec.exists():
-        with contextlib.suppress(Exception): return json.loads(rec.read_text())
+        rows = _recorded_rows(out, rec)
+        if rows is not None: return rows             # finished before, and all its files are still there
     img = ref.load()
     patches = photo_patches(img, sizes=sizes, n_random=n_random, seed=stable_seed(seed, ref.id, 'crops'), margin=margin)
     rows = []
@@ -310,14 +561,27 @@ def _photo_job(ref, out, sizes, damage, seed, n_random, margin):
         for k, p in enumerate(patches[size]):
             pid = f'{ref.id}_{k}'
             r = synthesize_damage(p, damage, seed=stable_seed(seed, ref.id, size, k))
+            clean8 = quantise8(p if r.clean is None else r.clean)   # the `real` preset brings its own clean target
             rel = {kind: f'{size}/{kind}/{pid}.png' for kind in ('clean', 'damaged', 'mask')}
-            save_image(quantise8(p), out / rel['clean'])
+            save_image(clean8, out / rel['clean'])
             save_image(quantise8(r.damaged), out / rel['damaged'])
             save_image(quantise8(r.alpha), out / rel['mask'], grey=True)
             rows.append(dict(photo_id=ref.id, patch_id=pid, size=size, **rel,
-                             ssim=round(image_ssim(r.damaged, quantise8(p).astype(np.float32) / 255), 6),
+                             ssim=round(image_ssim(r.damaged, clean8.astype(np.float32) / 255), 6),
                              coverage=round(float(r.mask.mean()), 6)))
     _atomic_write_text(rec, json.dumps(rows))
+    return rows
+
+# %% ../nbs/02_damage.ipynb #c85e9bed
+def _recorded_rows(out, rec) -> list | None:
+    "The rows of a photo's record `rec`, or None when it cannot be read or any file it lists is missing or empty."
+    try: rows = json.loads(Path(rec).read_text())
+    except (OSError, ValueError): return None
+    if not isinstance(rows, list): return None
+    for r in rows:
+        for kind in ('clean', 'damaged', 'mask'):
+            f = Path(out) / str(r.get(kind, '') if isinstance(r, dict) else '')
+            if not r or not f.is_file() or f.stat().st_size == 0: return None
     return rows
 
 # %% ../nbs/02_damage.ipynb #245ee140
@@ -355,6 +619,36 @@ def contact_sheet(out, rows, n=6, size=None) -> Path:
     sheet = np.concatenate(tiles, 0) if tiles else np.ones((8, 8, 3), np.float32)
     return save_image(sheet, out / 'contact_sheet.png')
 
+# %% ../nbs/02_damage.ipynb #6e144321
+PR_SET_PDEATHSIG = 1   # from <sys/prctl.h>
+
+def _die_with_parent(parent: int, poll: float = 1.0):
+    "Worker initializer: end this process as soon as the process `parent` that started it is gone, even after SIGKILL."
+    if sys.platform.startswith('linux'):
+        with contextlib.suppress(Exception):
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent: os._exit(1)          # it died before the line above took effect
+    def watch():
+        while True:
+            time.sleep(poll)
+            if os.getppid() != parent: os._exit(1)  # reparented: the builder is gone
+    threading.Thread(target=watch, daemon=True, name='film-restore-parent-watch').start()
+
+def _stop_pool(ex, futures):
+    "Cancel the photos not started and end `ex`'s workers now (a photo half done is redone on resume)."
+    for f in futures: f.cancel()
+    procs = list((getattr(ex, '_processes', None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception): p.terminate()
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(5)
+            if p.is_alive(): p.kill()
+
+def _raise_interrupt(signum, frame): raise KeyboardInterrupt(f"signal {signum}")
+
 # %% ../nbs/02_damage.ipynb #c3b6f532
 def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0, limit=None, n_random=None, margin=None,
                   split='auto', workers=2, progress=True, api_key=None, cache_dir=None) -> dict:
@@ -387,18 +681,32 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
     bar = tqdm(total=len(jobs), desc='build-data', unit='photo', disable=not progress)
     if workers <= 1 or daemon or len(jobs) == 1:
         for j in jobs:
-            try: results[j[0].id] = _photo_job(*j)
-            except Exception as e: failed.append([j[0].id, f'{type(e).__name__}: {e}'])
+            rows, why = _photo_job(*j)
+            if why is None: results[j[0].id] = rows
+            else: failed.append([j[0].id, why])
             bar.update()
     else:
         # workers import the job from the installed module: they cannot see functions defined in a notebook
-        job = getattr(importlib.import_module('film_restore.damage'), '_photo_job')
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:
-            futs = {ex.submit(job, *j): j[0].id for j in jobs}
+        mod = importlib.import_module('film_restore.damage')
+        ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'),
+                                 initializer=mod._die_with_parent, initargs=(os.getpid(),))
+        main = threading.current_thread() is threading.main_thread()
+        old_term = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None   # SIGTERM stops the workers too
+        futs = {}
+        try:
+            futs = {ex.submit(mod._photo_job, *j): j[0].id for j in jobs}
             for f in as_completed(futs):
-                try: results[futs[f]] = f.result()
-                except Exception as e: failed.append([futs[f], f'{type(e).__name__}: {e}'])
+                try: rows, why = f.result()
+                except Exception as e: rows, why = None, f'{type(e).__name__}: {e}'   # a worker that died (out of memory...)
+                if why is None: results[futs[f]] = rows
+                else: failed.append([futs[f], why])
                 bar.update()
+        except BaseException:
+            _stop_pool(ex, futs)
+            raise
+        else: ex.shutdown()
+        finally:
+            if main: signal.signal(signal.SIGTERM, old_term)
     bar.close()
     if not results: raise RuntimeError(f"no photo could be built; first failures: {failed[:3]}")
     skipped += failed
@@ -425,7 +733,7 @@ def build_data_cli(argv=None) -> int:
     p.add_argument('--source', nargs='+', required=True, help="samples | a folder | a .txt file of URLs | flickr:SET_ID (several allowed)")
     p.add_argument('--out', required=True, help='output folder (new, empty, or one made by build-data with the same settings)')
     p.add_argument('--sizes', nargs='+', type=int, default=[64, 128, 256])
-    p.add_argument('--damage', default='realistic', help='realistic | thesis | overlays:DIR | a mixture like realistic+thesis')
+    p.add_argument('--damage', default='realistic', help='real | realistic | thesis | overlays:DIR | a mixture like real:3+realistic:1')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--limit', type=int, default=None, help='use at most K photos')
     p.add_argument('--random-crops', type=int, default=None, help='random crops per photo and size besides the centre crop')
@@ -439,6 +747,9 @@ def build_data_cli(argv=None) -> int:
                           margin=a.margin, split=a.split, workers=a.workers, api_key=a.api_key)
     except (FileExistsError, FileNotFoundError, ValueError) as e:
         print(f"film-restore build-data: {e}"); return 2
+    except KeyboardInterrupt:
+        print(f"film-restore build-data: interrupted; finished photos are kept, run the same command again to resume")
+        return 130
     print(f"built {m['photos']} photos into {a.out}")
     for sp, c in m['counts'].items(): print(f"  {sp:<10} " + '  '.join(f'{s}px: {n}' for s, n in c.items()))
     for s, st in m['ssim'].items():

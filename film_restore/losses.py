@@ -162,13 +162,14 @@ LOSS_PRESETS = {
 
 def make_loss(name: str = 'model3', pretrained='auto', features: bool = True, mask_wgt: float = 1.0, body=None,
               mask_pos_weight: float | None = None, mask_dice_wgt: float = 1.0, mask_target: float = 1 / 512,
-              **kwargs) -> 'RestorerLoss':
+              mask_ignore_faint: bool = False, **kwargs) -> 'RestorerLoss':
     "The loss of preset `name` (see `LOSS_PRESETS`), wrapped in a `RestorerLoss`; `kwargs` override `FeatureLoss` settings."
     if name not in LOSS_PRESETS: raise ValueError(f"unknown loss preset {name!r}; choose one of {sorted(LOSS_PRESETS)}")
     cfg = {**LOSS_PRESETS[name], **kwargs}
     if not features: cfg['layer_wgts'] = (0,) * len(cfg.get('layer_wgts', VGG_RELU_IDS))
     return RestorerLoss(FeatureLoss(pretrained=pretrained, body=body, **cfg), mask_wgt=mask_wgt,
-                        mask_loss=MaskLoss(dice_wgt=mask_dice_wgt, pos_weight=mask_pos_weight, target_thresh=mask_target))
+                        mask_loss=MaskLoss(dice_wgt=mask_dice_wgt, pos_weight=mask_pos_weight, target_thresh=mask_target,
+                                                  ignore_faint=mask_ignore_faint))
 
 # %% ../nbs/05_losses.ipynb #b039e101
 def damage_target(mask: torch.Tensor, like: torch.Tensor, thresh: float = 1 / 512) -> torch.Tensor:
@@ -186,15 +187,21 @@ def damage_weights(mask: torch.Tensor, like: torch.Tensor, wgt: float, ring: int
 
 class MaskLoss(nn.Module):
     "BCE with logits (optionally `pos_weight`) plus `dice_wgt` x soft Dice, between damage logits and `mask > target_thresh`."
-    def __init__(self, dice_wgt: float = 1.0, pos_weight: float | None = None, target_thresh: float = 1 / 512):
+    def __init__(self, dice_wgt: float = 1.0, pos_weight: float | None = None, target_thresh: float = 1 / 512,
+                 ignore_faint: bool = False):
         super().__init__()
         self.dice_wgt, self.pos_weight, self.target_thresh, self.metrics = dice_wgt, pos_weight, target_thresh, {}
+        self.ignore_faint = ignore_faint
     def forward(self, logit, mask):
-        logit = plain(logit).float(); t = damage_target(plain(mask), logit, self.target_thresh)
+        logit, mask = plain(logit).float(), plain(mask)
+        t = damage_target(mask, logit, self.target_thresh)
+        # changed, but by no more than the threshold: neither damage to find nor picture to keep, so not scored
+        w = 1 - (damage_target(mask, logit) - t) if self.ignore_faint else torch.ones_like(t)
         pw = None if self.pos_weight is None else torch.tensor(self.pos_weight, device=logit.device)
-        terms = {'mask_bce': F.binary_cross_entropy_with_logits(logit, t, pos_weight=pw)}
+        bce = F.binary_cross_entropy_with_logits(logit, t, pos_weight=pw, reduction='none')
+        terms = {'mask_bce': (bce * w).sum() / w.sum().clamp_min(1)}
         if self.dice_wgt:
-            p = torch.sigmoid(logit)
+            p = torch.sigmoid(logit) * w
             inter, tot = (p * t).sum((1, 2, 3)), (p + t).sum((1, 2, 3))
             terms['mask_dice'] = self.dice_wgt * (1 - (2 * inter + 1) / (tot + 1)).mean()
         self.metrics = {k: v.detach() for k, v in terms.items()}

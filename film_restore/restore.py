@@ -11,17 +11,19 @@ from __future__ import annotations
 import argparse, html, json, math, os, shutil, sys, time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .core import (load_image, save_image, ImageInfo, ImageReadError, autocast, get_device,
-                               precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
+from .core import (load_image, save_image, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
+                               get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask
 
 # %% auto #0
-__all__ = ['STRIDE', 'IMAGE_EXTS', 'NO_DEFAULT_MODEL', 'tile_starts', 'edge_ramp', 'restore_array', 'NoModelError',
-           'load_colorize_fn', 'mask_path', 'restore_file', 'find_default_model', 'collect_inputs', 'restore_paths',
+__all__ = ['STRIDE', 'IMAGE_EXTS', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'tile_starts',
+           'edge_ramp', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn', 'output_name', 'mask_path',
+           'review_path', 'restore_file', 'review_image', 'find_default_model', 'collect_inputs', 'restore_paths',
            'restore_cli', 'before_after_figure', 'before_after_viewer', 'sample_photos', 'write_quickstart_report',
            'quickstart', 'quickstart_cli']
 
@@ -54,6 +56,27 @@ def edge_ramp(length: int, overlap: int, start: bool = True, end: bool = True) -
     if end: w = np.minimum(w, ramp[::-1].astype(np.float32))
     return w
 
+# %% ../nbs/09_restore.ipynb #2dd4a8eb
+def damage_mask(logits: np.ndarray, threshold: float = 0.5, dilate: int = 0, max_defect_size: int|None = None) -> np.ndarray:
+    "Pixels to restore: `sigmoid(logits) > threshold`, less components over `max_defect_size` px (0/None: no limit), grown by `dilate` px."
+    if not 0 < threshold < 1: raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {threshold}")
+    if max_defect_size is not None and max_defect_size < 0: raise ValueError(f"max_defect_size must be >= 0, got {max_defect_size}")
+    return _finish_mask(np.asarray(logits) > _logit_cut(threshold), dilate, max_defect_size)
+
+def _logit_cut(threshold: float) -> float: return math.log(threshold / (1 - threshold))   # sigmoid(l) > t  <=>  l > cut
+
+def _finish_mask(mask: np.ndarray, dilate: int = 0, max_defect_size: int|None = None) -> np.ndarray:
+    "`damage_mask`'s work after the cut: drop components over `max_defect_size` px, grow by `dilate` px."
+    big = None
+    if max_defect_size and mask.any():
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+        too_big = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) > max_defect_size
+        too_big[0] = False  # label 0 is the background
+        if too_big.any(): big = too_big[labels]; mask &= ~big
+    mask = dilate_mask(mask, dilate)
+    if big is not None: mask &= ~big  # the margin of a kept speck never eats into a dropped defect
+    return mask
+
 # %% ../nbs/09_restore.ipynb #e5b674ad
 def _reflect(idx: np.ndarray, n: int) -> np.ndarray:
     "Indices `idx` (possibly outside 0..n-1) reflected into the image like numpy's 'reflect' padding, for any overshoot."
@@ -67,47 +90,74 @@ def _model_device(model) -> torch.device:
     return p.device if p is not None else torch.device('cpu')
 
 def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, device=None, precision=None,
-                  progress: bool = False) -> tuple[np.ndarray, np.ndarray|None]:
-    "Restore `img` (HxWx3 float in [0, 1], any size) tile by tile; returns `(restored float32 HxWx3, mask bool HxW or None)`."
+                  progress: bool = False, mask_threshold: float|None = None,
+                  max_defect_size: int|None = None) -> tuple[np.ndarray, np.ndarray|None]:
+    "Restore `img` (HxWx3: float in [0, 1], or uint8/uint16) tile by tile; returns `(restored, mask bool HxW or None)`.\n\n`restored` is float32 for a float `img`; for a uint8/uint16 `img` it keeps that type (the fill rounded to it, the input's own values outside the mask). `mask_threshold`, `max_defect_size`: None takes the model's (see `damage_mask`)."
     img = np.asarray(img)
     if img.ndim != 3 or img.shape[2] != 3: raise ValueError(f"expected an HxWx3 image, got shape {img.shape}")
-    if img.dtype != np.float32: img = img.astype(np.float32)
+    integer = img.dtype in (np.uint8, np.uint16)
+    if not integer and img.dtype != np.float32: img = img.astype(np.float32)
+    top = float(np.iinfo(img.dtype).max) if integer else None
     H, W = img.shape[:2]
     device = torch.device(device) if device is not None else _model_device(model)
     if _model_device(model) != device: model = model.to(device)
     precision = precision or precision_for(device)
     model.eval()
+    thr = mask_threshold if mask_threshold is not None else (getattr(model, 'mask_threshold', None) or 0.5)
+    mds = max_defect_size if max_defect_size is not None else getattr(model, 'max_defect_size', None)
+    if not 0 < thr < 1: raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {thr}")
+    # the network's fill everywhere, before its own per-tile cut: the cut is made once, below, over the whole picture
+    raw = model.raw if callable(getattr(model, 'raw', None)) else None
     Hp, Wp = _round_up(H), _round_up(W)
     ys, xs = tile_starts(Hp, tile, overlap), tile_starts(Wp, tile, overlap)
-    acc = np.zeros((H, W, 3), np.float32); wsum = np.zeros((H, W), np.float32); logits = None
+    # Only one band of rows is held in float: the rows the current row of tiles covers. Rows above the band's
+    # start are final (no later tile reaches them): they are divided by their weights, rounded to the image's
+    # own type and cut into the mask, then their float rows are dropped.
+    res = np.empty((H, W, 3), img.dtype if integer else np.float32)
+    cut = None                                   # the binary cut, HxW, once the model gives a logit
+    b0, acc, wsum, lacc = 0, np.zeros((0, W, 3), np.float32), np.zeros((0, W), np.float32), None
+    def finish(r1):                              # rows b0..r1 of the band are final
+        n = r1 - b0
+        if n <= 0: return
+        w = np.maximum(wsum[:n], np.float32(1e-12))
+        f = acc[:n] / w[..., None]
+        res[b0:r1] = (np.clip(f, 0, 1) * top + 0.5).astype(res.dtype) if integer else f
+        if lacc is not None: cut[b0:r1] = lacc[:n] > _logit_cut(thr)
     bar = tqdm(total=len(ys) * len(xs), desc='tiles', leave=False, disable=not progress)
     with torch.inference_mode():
         for y0, y1 in ys:
+            ye = min(y1, H)                      # the part of the tile row inside the image
+            finish(y0)
+            keep = slice(y0 - b0, None)          # the band moves down to y0, keeping the rows it already holds
+            grow = lambda a, *rest: np.concatenate([a[keep], np.zeros((max(0, ye - max(y0, b0 + len(a))),) + rest, np.float32)])
+            acc, wsum = grow(acc, W, 3), grow(wsum, W)
+            if lacc is not None: lacc = grow(lacc, W)
+            b0 = y0
             wy = edge_ramp(y1 - y0, overlap, start=y0 > 0, end=y1 < Hp)
             for x0, x1 in xs:
                 wx = edge_ramp(x1 - x0, overlap, start=x0 > 0, end=x1 < Wp)
                 if y1 <= H and x1 <= W: t = img[y0:y1, x0:x1]
                 else: t = img[np.ix_(_reflect(np.arange(y0, y1), H), _reflect(np.arange(x0, x1), W))]
+                if integer: t = t.astype(np.float32) / np.float32(top)   # in float one tile at a time
                 x = torch.from_numpy(np.ascontiguousarray(t.transpose(2, 0, 1)))[None].to(device)
-                with autocast(device, precision): out = model(x)
-                pred, logit = split_output(out)
-                ye, xe = min(y1, H), min(x1, W)  # the part of the tile inside the image
+                with autocast(device, precision): pred, logit = raw(x) if raw is not None else split_output(model(x))
+                xe = min(x1, W)
                 w = (wy[:ye - y0, None] * wx[None, :xe - x0])
                 p = pred[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()[:ye - y0, :xe - x0]
-                acc[y0:ye, x0:xe] += p * w[..., None]; wsum[y0:ye, x0:xe] += w
+                acc[:ye - y0, x0:xe] += p * w[..., None]; wsum[:ye - y0, x0:xe] += w
                 if logit is not None:
-                    if logits is None: logits = np.zeros((H, W), np.float32)
-                    logits[y0:ye, x0:xe] += logit[0, 0].float().cpu().numpy()[:ye - y0, :xe - x0] * w
+                    if lacc is None: lacc, cut = np.zeros(wsum.shape, np.float32), np.zeros((H, W), bool)
+                    lacc[:ye - y0, x0:xe] += logit[0, 0].float().cpu().numpy()[:ye - y0, :xe - x0] * w
                 bar.update(1)
+        finish(H)
     bar.close()
-    np.maximum(wsum, 1e-12, out=wsum)
-    acc /= wsum[..., None]
-    if logits is None: return acc, None
-    thr = getattr(model, 'mask_threshold', None) or 0.5  # the model's own cut: sigmoid(logit) > thr
-    mask = logits > math.log(thr / (1 - thr))  # blended logits (weights sum to one) against logit(thr)
-    mask = dilate_mask(mask, getattr(model, 'mask_dilate', 0))   # grown over the whole image, so seams cannot cut it
-    np.copyto(acc, img, where=~mask[..., None])  # outside the mask: the input itself, bit for bit
-    return acc, mask
+    del acc, wsum, lacc
+    if cut is None: return res, None
+    # blended logits (weights sum to one), cut, size-limited and grown over the whole image, so seams cannot cut a speck
+    mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds); del cut
+    np.copyto(res, img, where=~mask[..., None])  # outside the mask: the input itself, bit for bit
+    return res, mask
+
 
 # %% ../nbs/09_restore.ipynb #f18aa32c
 IMAGE_EXTS = ('.png', '.tif', '.tiff', '.jpg', '.jpeg')
@@ -130,40 +180,95 @@ def load_colorize_fn(model_dir=None, device=None):
     model = load_colorizer(d, device)
     return lambda img: colorize_array(model, img, device=device)
 
+OUT_FORMATS = {'same': None, 'png': '.png', 'tiff': '.tif', 'jpeg': '.jpg'}  # --format: the result's type
+_SUFFIX_FORMAT = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
+
+def output_name(name, out_format: str = 'same') -> str:
+    "The result's file name for an input named `name`: the same, or with the suffix of `out_format` (png, tiff, jpeg)."
+    if out_format not in OUT_FORMATS: raise ValueError(f"unknown output format {out_format!r}; choose one of {', '.join(OUT_FORMATS)}")
+    p = Path(name); return p.name if OUT_FORMATS[out_format] is None else p.stem + OUT_FORMATS[out_format]
+
 def mask_path(out_path) -> Path:
     "Where `--save-mask` writes the damage mask of the result `out_path`."
     out_path = Path(out_path); return out_path.with_name(out_path.stem + '_mask.png')
+
+def review_path(out_path) -> Path:
+    "Where `--review` writes the side-by-side review picture of the result `out_path`."
+    out_path = Path(out_path); return out_path.with_name(out_path.stem + '_review.jpg')
 
 def _same_file(a, b) -> bool:
     a, b = Path(a), Path(b)
     if a.exists() and b.exists(): return os.path.samefile(a, b)
     return a.resolve() == b.resolve()
 
+def _copy_file(src):
+    "A writer for `atomic_write` that copies `src` byte for byte."
+    return lambda tmp: shutil.copyfile(src, tmp)
+
 def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, device=None, precision=None,
-                 save_mask: bool = False, colorize=None, out_path=None, progress: bool = False) -> dict:
-    "Restore the image file `path` into `out_dir` (same name) or `out_path`, then `colorize(img)` if given; returns what was done."
+                 save_mask: bool = False, colorize=None, out_path=None, progress: bool = False,
+                 mask_threshold: float|None = None, max_defect_size: int|None = None, review: bool = False,
+                 out_format: str = 'same') -> dict:
+    "Restore the image file `path` into `out_dir` (same name, or `out_format`'s suffix) or `out_path`, then `colorize(img)` if given; returns what was done."
     path = Path(path)
-    out = Path(out_path) if out_path is not None else Path(out_dir) / path.name
-    if _same_file(out, path): raise ValueError(f"{path}: the output would overwrite the input; choose another output folder")
+    out = Path(out_path) if out_path is not None else Path(out_dir) / output_name(path.name, out_format)
+    out_fmt = _SUFFIX_FORMAT.get(out.suffix.lower())
+    if out_fmt is None: raise ValueError(f"{path}: cannot write a result named {out.name} (use .png, .tif or .jpg)")
+    for o in [out] + [mask_path(out)] * save_mask + [review_path(out)] * review:
+        if _same_file(o, path): raise ValueError(f"{path}: the output {o.name} would overwrite the input; choose another output folder")
     t0 = time.perf_counter()
-    img, info = load_image(path)
-    restored, mask = restore_array(model, img, tile=tile, overlap=overlap, device=device, precision=precision, progress=progress)
+    img, info = load_image(path, native=True)   # the file's own uint8/uint16 values: floats only tile by tile
+    if out_fmt == 'JPEG' and (info.bit_depth == 16 or info.alpha is not None):  # refused before the work, not after
+        raise ValueError(f"{path}: {'16 bits per channel' if info.bit_depth == 16 else 'an alpha channel'} cannot be "
+                         f"written as JPEG; use --format png or tiff")
+    restored, mask = restore_array(model, img, tile=tile, overlap=overlap, device=device, precision=precision, progress=progress,
+                                   mask_threshold=mask_threshold, max_defect_size=max_defect_size)
     top, dt = (65535, np.uint16) if info.bit_depth == 16 else (255, np.uint8)
-    res = (np.clip(restored, 0, 1) * top + 0.5).astype(dt)
-    del restored
-    if mask is not None:  # the file's own values where the mask is off
-        orig = (img * top + 0.5).astype(dt)
-        np.copyto(res, orig, where=~mask[..., None]); del orig
-    grey = info.grey
-    if colorize is not None:
-        res = (np.clip(colorize(res.astype(np.float32) / top), 0, 1) * top + 0.5).astype(dt); grey = False
-    if grey: res = (res.astype(np.float32).mean(-1) + 0.5).astype(dt)  # equal channels stay exactly equal
+    copied = mask is not None and not mask.any() and colorize is None and out_fmt == info.format
+    if copied:  # nothing to restore: the result is the input file itself, metadata and JPEG coding included
+        del restored; res = None
+        atomic_write(out, _copy_file(path))
+    else:
+        res = restored; del restored   # already in the file's type, with the file's own values where the mask is off
+        grey = info.grey
+        if colorize is not None:
+            res = (np.clip(colorize(res.astype(np.float32) / top), 0, 1) * top + 0.5).astype(dt); grey = False
+        if grey:   # equal channels stay exactly equal; a band of rows at a time, so no float copy of the whole image
+            g = np.empty(res.shape[:2], dt)
+            for r in range(0, len(g), 256): g[r:r + 256] = (res[r:r + 256].astype(np.float32).mean(-1) + 0.5).astype(dt)
+            res = g
+        save_image(res, out, info=info, grey=grey)
+    # the image first, then what describes it: an interrupted run never leaves a mask or review without its image
     if mask is not None and save_mask:
-        save_image((mask * 255).astype(np.uint8), mask_path(out), bit_depth=8, grey=True)
-    save_image(res, out, info=info, grey=grey)
+        save_image(np.where(mask, np.uint8(255), np.uint8(0)), mask_path(out), bit_depth=8, grey=True)
+    if review:
+        after = img if res is None else (res if res.ndim == 3 else res[..., None].repeat(3, 2))
+        save_image(review_image(img, after, mask), review_path(out), bit_depth=8)
     h, w = img.shape[:2]
-    return dict(path=path, out=out, megapixels=h * w / 1e6, seconds=time.perf_counter() - t0,
+    return dict(path=path, out=out, megapixels=h * w / 1e6, seconds=time.perf_counter() - t0, copied=copied,
                 damaged_fraction=None if mask is None else float(mask.mean()))
+
+# %% ../nbs/09_restore.ipynb #c6620b40
+REVIEW_COLOUR = np.array([1.0, 0.0, 1.0], np.float32)  # magenta: vivid, and rare in photographs
+
+def review_image(before: np.ndarray, after: np.ndarray, mask: np.ndarray|None, max_side: int = 2000,
+                 gap: int = 8) -> np.ndarray:
+    "Input | result side by side (uint8 RGB, each at most `max_side` px long), restored pixels tinted and outlined in magenta."
+    def f32(a):
+        a = np.asarray(a); a = a.astype(np.float32) / np.iinfo(a.dtype).max if a.dtype.kind in 'ui' else a.astype(np.float32)
+        return a if a.ndim == 3 else np.repeat(a[..., None], 3, 2)
+    H, W = before.shape[:2]
+    s = min(1.0, max_side / max(H, W)); h, w = max(1, round(H * s)), max(1, round(W * s))
+    small = lambda a: np.asarray(a) if (h, w) == (H, W) else cv2.resize(np.asarray(a), (w, h), interpolation=cv2.INTER_AREA)
+    left, right = f32(small(before)), f32(small(after))
+    if mask is not None and mask.any():
+        m = small(mask.astype(np.float32)) > 0                   # any restored pixel marks its screen pixel
+        ring = cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~m
+        right[m] = 0.5 * right[m] + 0.5 * REVIEW_COLOUR
+        right[ring] = REVIEW_COLOUR
+    sheet = np.ones((h, 2 * w + gap, 3), np.float32)
+    sheet[:, :w], sheet[:, w + gap:] = left, right
+    return (np.clip(sheet, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 # %% ../nbs/09_restore.ipynb #e79946dd
 def find_default_model() -> Path:
@@ -172,46 +277,92 @@ def find_default_model() -> Path:
     if not (d / 'model.pth').exists(): raise NoModelError(NO_DEFAULT_MODEL)
     return d
 
-def collect_inputs(inputs, out_dir) -> list[tuple[Path, Path]]:
-    "Pairs `(input, output)` for files and folders (recursive) in `inputs`; refuses outputs that are inputs."
-    out_dir = Path(out_dir); pairs, seen = [], {}
+OTHER_IMAGE_EXTS = ('.webp', '.bmp', '.gif', '.heic', '.heif', '.avif', '.jp2', '.jxl', '.psd', '.dng')
+
+def _inside(a: Path, b: Path) -> bool:
+    "Is `a` the folder `b` or somewhere inside it (links resolved)?"
+    a, b = Path(os.path.realpath(a)), Path(os.path.realpath(b))
+    return a == b or b in a.parents
+
+def _check_file(p: Path, explicit: bool) -> str|None:
+    "Why the input `p` cannot be restored, or None: read from its name, its kind and its header, before any work."
+    if p.suffix.lower() in OTHER_IMAGE_EXTS:
+        return f"{p}: {p.suffix.lower()[1:].upper()} files are not supported (PNG, TIFF, JPEG only); convert it first"
+    if p.suffix.lower() not in IMAGE_EXTS:
+        return f"{p}: not a .png, .tif, .tiff, .jpg or .jpeg file" if explicit else None
+    try: check_image(p, formats=('PNG', 'TIFF', 'JPEG'))
+    except ImageReadError as e: return str(e)
+    return None
+
+def collect_inputs(inputs, out_dir, out_format: str = 'same', save_mask: bool = False,
+                   review: bool = False) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
+    "`(pairs (input, output), problems (input, message))` for files and folders (recursive); refuses (`ValueError`) any output that is an input or another output."
+    out_dir = Path(out_dir); pairs, problems = [], []
+    if out_dir.exists() and not out_dir.is_dir(): raise ValueError(f"{out_dir}: -o names an existing file; it must be a folder")
     for inp in map(Path, inputs):
         if inp.is_dir():
-            files = sorted(p for p in inp.rglob('*') if p.is_file() and p.suffix.lower() in IMAGE_EXTS
-                           and not any(part.startswith('.') for part in p.relative_to(inp).parts)
-                           and not (out_dir.resolve() in p.resolve().parents))  # never our own results
-            pairs += [(p, out_dir / p.relative_to(inp)) for p in files]
-        else: pairs.append((inp, out_dir / inp.name))  # a missing or unreadable file is reported when its turn comes
+            if _inside(out_dir, inp):
+                raise ValueError(f"{out_dir}: the output folder is (or is inside) the input folder {inp}; choose one outside it")
+            found = 0
+            for p in sorted(inp.rglob('*')):
+                if any(part.startswith('.') for part in p.relative_to(inp).parts) or p.is_dir(): continue
+                why = _check_file(p, explicit=False)
+                if why: problems.append((p, why)); found += 1
+                elif p.suffix.lower() in IMAGE_EXTS:
+                    pairs.append((p, out_dir / p.relative_to(inp).with_name(output_name(p.name, out_format)))); found += 1
+            if not found: problems.append((inp, f"{inp}: a folder with no images in it (.png, .tif, .tiff, .jpg, .jpeg)"))
+        else:
+            why = _check_file(inp, explicit=True)
+            if why: problems.append((inp, why))
+            else: pairs.append((inp, out_dir / output_name(inp.name, out_format)))
+    # No output may be an input (links and hard links included) or another output, whatever the arguments.
+    ins = {os.path.realpath(p) for p, _ in pairs + problems}
+    inodes = {(st.st_dev, st.st_ino) for p, _ in pairs if (st := os.stat(p))}
+    seen = {}
     for src, dst in pairs:
-        if _same_file(src, dst): raise ValueError(f"{src}: the output would overwrite the input; choose another output folder (-o)")
-        key = str(dst.resolve())
-        if key in seen and seen[key] != src: raise ValueError(f"{src} and {seen[key]} would both be written to {dst}")
-        seen[key] = src
-    return pairs
+        for o in [dst] + [mask_path(dst)] * save_mask + [review_path(dst)] * review:
+            key = os.path.realpath(o)
+            if key in ins or (o.exists() and (o.stat().st_dev, o.stat().st_ino) in inodes):
+                raise ValueError(f"{o}: an output would overwrite an input (from {src}); choose another output folder (-o)")
+            if key in seen and seen[key] != src:
+                raise ValueError(f"{src} and {seen[key]} would both write {o}; rename one, or restore them into different folders")
+            seen[key] = src
+    return pairs, problems
 
 def restore_paths(inputs, out_dir, model_dir=None, save_mask: bool = False, tile: int = 512, overlap: int = 64,
                   precision=None, device=None, skip_existing: bool = False, colorize=False, model=None,
-                  progress: bool = True, log=print) -> dict:
+                  progress: bool = True, log=print, mask_threshold: float|None = None, max_defect_size: int|None = None,
+                  review: bool = False, out_format: str = 'same') -> dict:
     "Restore every image in `inputs` (files and folders) into `out_dir`; returns a summary (counts, failures, time, MP/s).\n\n`colorize`: False, True (the shipped colour model) or a colouriser folder."
     if isinstance(inputs, (str, Path)): inputs = [inputs]
-    pairs = collect_inputs(inputs, out_dir)
+    if mask_threshold is not None and not 0 < mask_threshold < 1:
+        raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {mask_threshold}")
+    if max_defect_size is not None and max_defect_size < 0: raise ValueError(f"max_defect_size must be >= 0, got {max_defect_size}")
+    pairs, problems = collect_inputs(inputs, out_dir, out_format=out_format, save_mask=save_mask, review=review)
     device = get_device(device)
     colorize_fn = None if colorize is False or colorize is None else \
         load_colorize_fn(None if colorize is True else colorize, device)  # fails before any work if unavailable
     if model is None:
         model_dir = Path(model_dir) if model_dir is not None else find_default_model()
         if not (model_dir / 'model.pth').exists(): raise NoModelError(f"{model_dir}: no model.pth here; pass a folder written by film-restore train")
-        model, _ = load_restorer(model_dir, device=device)
+        model, cfg = load_restorer(model_dir, device=device)
+        model.max_defect_size = cfg.get('max_defect_size')  # a limit the trainer may have chosen; None: none
     model = model.to(device).eval()
-    need_mask = save_mask and getattr(model, 'aware', True)  # a plain restorer predicts no mask
-    t0, done, skipped, failed, mp = time.perf_counter(), [], [], [], 0.0
+    aware = getattr(model, 'aware', True)
+    if not aware and log and (mask_threshold is not None or max_defect_size):
+        log("note: this model is not damage-aware (no mask): --threshold, --sensitivity and --max-defect-size do nothing")
+    need_mask = save_mask and aware  # a plain restorer predicts no mask
+    t0, done, skipped, failed, mp = time.perf_counter(), [], [], list(problems), 0.0
+    for src, msg in problems:  # said at once, before the long work: the batch goes on without them
+        if log: log(f"skipped {msg}")
     bar = tqdm(pairs, desc='restoring', unit='file', disable=not progress)
     for src, dst in bar:
-        if skip_existing and dst.exists() and (not need_mask or mask_path(dst).exists()):
+        if skip_existing and dst.exists() and (not need_mask or mask_path(dst).exists()) and (not review or review_path(dst).exists()):
             skipped.append(src); continue
         try:
             r = restore_file(src, None, model, tile=tile, overlap=overlap, device=device, precision=precision,
-                             save_mask=save_mask, colorize=colorize_fn, out_path=dst, progress=progress and len(pairs) == 1)
+                             save_mask=save_mask, colorize=colorize_fn, out_path=dst, progress=progress and len(pairs) == 1,
+                             mask_threshold=mask_threshold, max_defect_size=max_defect_size, review=review)
             done.append(r); mp += r['megapixels']
         except (ImageReadError, OSError, ValueError) as e:  # one bad file must not stop the batch
             msg = str(e) if str(src) in str(e) else f"{src}: {e}"  # name the file, once
@@ -231,11 +382,19 @@ def restore_paths(inputs, out_dir, model_dir=None, save_mask: bool = False, tile
 def restore_cli(argv=None) -> int:
     "film-restore restore INPUT... -o OUTDIR: restore photos and scans (files or folders) with a trained model."
     p = argparse.ArgumentParser(prog='film-restore restore', description="Remove dust and scratches from photos and scans "
-                                "(files or folders, searched recursively). Results keep size, bit depth, greyscale, alpha and ICC profile.")
+                                "(files or folders, searched recursively). Results keep size, bit depth, greyscale, alpha, ICC profile and EXIF.")
     p.add_argument('inputs', nargs='+', metavar='INPUT', help='image files or folders (.png, .tif, .tiff, .jpg)')
-    p.add_argument('-o', '--out', required=True, metavar='OUTDIR', help='folder for the results (never one of the inputs)')
+    p.add_argument('-o', '--out', required=True, metavar='OUTDIR', help='folder for the results (never one of the inputs, nor inside one)')
     p.add_argument('--model', metavar='DIR', help='a model folder written by film-restore train (default: the installed default model)')
     p.add_argument('--save-mask', action='store_true', help='also write NAME_mask.png, the predicted damage (damage-aware models)')
+    p.add_argument('--review', action='store_true', help='also write NAME_review.jpg: input and result side by side (at most 2000 px each), restored pixels in magenta')
+    cut = p.add_mutually_exclusive_group()
+    cut.add_argument('--threshold', type=float, metavar='P', help="restore where the predicted damage probability is above P, 0 < P < 1 "
+                     "(default: the model's tuned mask_threshold); lower finds more damage")
+    cut.add_argument('--sensitivity', type=float, metavar='S', help='the same cut said the other way round: threshold = 1 - S, 0 < S < 1; higher finds more damage')
+    p.add_argument('--max-defect-size', type=int, metavar='N', help="leave alone, bit for bit, any detected defect more than N pixels wide or tall "
+                   "(0: no limit; default: the model's max_defect_size, if its config.json has one, else no limit)")
+    p.add_argument('--format', choices=list(OUT_FORMATS), default='same', help='type of the results: same as the input (default), png, tiff or jpeg')
     p.add_argument('--tile', type=int, default=512, help='tile side in pixels, a multiple of 32 (default 512)')
     p.add_argument('--overlap', type=int, default=64, help='overlap between tiles, a multiple of 32 (default 64)')
     p.add_argument('--precision', choices=['auto', 'fp32', 'bf16', 'fp16'], default='auto', help='inference precision (default: the device\'s)')
@@ -243,13 +402,18 @@ def restore_cli(argv=None) -> int:
     p.add_argument('--skip-existing', action='store_true', help='skip inputs whose result exists (resume an interrupted run)')
     p.add_argument('--colorize', action='store_true', help='colourise the restored photos (lesson 10)')
     p.add_argument('--colorize-model', metavar='DIR', help='the colouriser folder for --colorize (default: the shipped one)')
-    a = p.parse_args(argv)
+    try: a = p.parse_args(argv)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # bad arguments: argparse has said why
     try:
         tile_starts(a.tile, a.tile, a.overlap)
+        for name, v in (('--threshold', a.threshold), ('--sensitivity', a.sensitivity)):
+            if v is not None and not 0 < v < 1: raise ValueError(f"{name} must be between 0 and 1 (exclusive), got {v}")
+        thr = a.threshold if a.sensitivity is None else 1 - a.sensitivity
         s = restore_paths(a.inputs, a.out, model_dir=a.model, save_mask=a.save_mask, tile=a.tile, overlap=a.overlap,
                           precision=None if a.precision == 'auto' else a.precision, device=a.device,
                           skip_existing=a.skip_existing, log=print,
-                          colorize=(a.colorize_model or True) if a.colorize or a.colorize_model else False)
+                          colorize=(a.colorize_model or True) if a.colorize or a.colorize_model else False,
+                          mask_threshold=thr, max_defect_size=a.max_defect_size, review=a.review, out_format=a.format)
     except (NoModelError, ValueError, RuntimeError, FileNotFoundError) as e:
         print(f"film-restore restore: error: {e}", file=sys.stderr); return 2
     return 1 if s['failed'] else 0

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from fastai.learner import Learner
+from fastai.learner import Learner, load_model
 from fastai.optimizer import Adam
 from fastai.torch_core import set_seed
 from fastai.callback.core import Callback, CancelFitException
@@ -31,7 +31,7 @@ from .losses import make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_pe
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'stage_bs', 'plan_stages', 'fit_to_budget', 'TimeBudget',
            'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from',
-           'tune_mask_cut', 'seconds_per_image', 'train_recipe', 'train_cli']
+           'tune_mask_cut', 'training_sizes', 'seconds_per_image', 'train_recipe', 'train_cli']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -42,6 +42,10 @@ RECIPES = {
     'aware':  dict(loss='fill',   arch='compact',  aware=True,  features=False,  stability=0.0, mask_wgt=0.1, mask_pos_weight=1.0,
                    residual=True, mask_dice_wgt=0.0, mask_target=6 / 255, augment=dict(p_affine=0.0, p_lighting=0.0), tune_mask=True,
                    lr=2e-3),   # trained from scratch: a higher peak than the pretrained recipes' 1e-3
+    # detection first: the mask loss (BCE + Dice) at full weight, faint changes left unscored; the fill is the residual one
+    'detector': dict(loss='fill', arch='compact', aware=True, features=False, stability=0.0, mask_wgt=1.0, mask_pos_weight=2.0,
+                     residual=True, mask_dice_wgt=1.0, mask_target=6 / 255, mask_ignore_faint=True,
+                     augment=dict(p_affine=0.0, p_lighting=0.0), tune_mask=True, lr=2e-3),
 }
 DEFAULT_SIZES = (64, 128, 256)
 FAST_SETTINGS = dict(frozen_epochs=1, unfrozen_epochs=1, limit=8, bs=4)
@@ -114,13 +118,15 @@ def prediction_grid(model, damaged, clean, mask=None, n=4, device=None):
     return fig
 
 class EpochPictures(Callback):
-    "After every epoch, save `prediction_grid` of a fixed validation batch to `folder/eNNN_sS_SIZEpx.png`."
+    "After every epoch (every n_epoch//10-th in long stages), save `prediction_grid` of a fixed validation batch to `folder/eNNN_sS_SIZEpx.png`."
     order = 65
     def __init__(self, folder, batch, stage: int = 0, first_epoch: int = 0, n: int = 4):
         self.folder, self.batch, self.stage, self.first_epoch, self.n = Path(folder), batch, stage, first_epoch, n
         self.saved = []
     def after_epoch(self):
         import matplotlib.pyplot as plt
+        every = max(1, self.n_epoch // 10)   # at most about ten pictures a stage: a long GPU run is not slowed by drawing
+        if (self.epoch + 1) % every and self.epoch + 1 != self.n_epoch: return
         d, c, m = self.batch[:3]
         size = d.shape[-1]
         was_training = self.model.training
@@ -198,6 +204,21 @@ def tune_mask_cut(model, dl, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8,
     best = max(table[1:], key=lambda r: (r['psnr'], r['threshold'], -r['dilate']))
     return best['threshold'], best['dilate'], table
 
+# %% ../nbs/06_training.ipynb #07baa821
+def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') -> tuple[int, ...]:
+    "The sizes to train at on a dataset with patches of `avail` px: `sizes` if it has them all, else its own."
+    avail = sorted(int(s) for s in avail)
+    if not avail: raise ValueError(f"{data}: no patches in train.csv; build a dataset with `film-restore build-data`")
+    if not sizes:
+        if fast: return (avail[0],)
+        return tuple(s for s in DEFAULT_SIZES if s in avail) or tuple(avail)
+    sizes = tuple(int(s) for s in sizes)
+    missing = [s for s in sizes if s not in avail]
+    if missing:
+        raise ValueError(f"{data} has no patches of {' '.join(map(str, missing))} px (it has {' '.join(map(str, avail))}): "
+                         f"pass --sizes from those, or rebuild it with `film-restore build-data --sizes ...`")
+    return sizes
+
 # %% ../nbs/06_training.ipynb #cd9c1eae
 def _encoder_pretrained(model, arch, pretrained) -> bool:
     "Did the restorer's encoder get ImageNet weights? (`build_restorer` loads them when asked and cached)"
@@ -211,10 +232,12 @@ def _available_sizes(data) -> list[int]:
     return sorted(int(s) for s in pd.read_csv(p, usecols=['size'])['size'].unique())
 
 def _find_state(resume) -> tuple[Path, dict] | tuple[None, None]:
-    "The checkpoint folder and state of an interrupted run at `resume` (its output folder, checkpoints folder or last.pth)."
+    "The checkpoint folder and state of an interrupted run at `resume` (its output folder or its checkpoints folder, nowhere else)."
     p = Path(resume)
-    for d in (p, p / 'checkpoints', p.parent):
-        if (d / 'state.json').exists() and (d / 'last.pth').exists(): return d.resolve(), json.loads((d / 'state.json').read_text())
+    for d in (p, p / 'checkpoints'):   # never outside the folder given
+        if (d / 'state.json').exists() and (d / 'last.pth').exists():
+            try: return d.resolve(), json.loads((d / 'state.json').read_text())
+            except json.JSONDecodeError as e: raise ValueError(f"{d / 'state.json'}: not a training state ({e})") from None
     return None, None
 
 def _metric_cbs(loss, aware=False):
@@ -254,13 +277,10 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     data, out = Path(data), Path(out)
     avail = _available_sizes(data)
     arch = arch or R['arch']
+    sizes = training_sizes(avail, sizes, fast=fast, data=data)   # refuses sizes the dataset lacks, before any work
     if fast:
-        sizes = sizes or (avail[0],)
         frozen_epochs, unfrozen_epochs = FAST_SETTINGS['frozen_epochs'], FAST_SETTINGS['unfrozen_epochs']
         limit = limit or FAST_SETTINGS['limit']; bs = bs or FAST_SETTINGS['bs']
-    sizes = tuple(int(s) for s in (sizes or DEFAULT_SIZES))
-    missing = [s for s in sizes if s not in avail]
-    if missing: print(f"note: {data} has patches of {avail} px; sizes {missing} will be resized from them by the loaders")
     device = torch.device(device) if device is not None else get_device()
     bs = bs or (32 if device.type == 'cuda' else 8)
     lr = lr or R.get('lr', 1e-3)
@@ -275,7 +295,8 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     if feats == 'auto': feats = pretrained not in (False, 'no', 'false', 'False') and weights_available('vgg16_bn')
     loss = make_loss(R['loss'], pretrained=pretrained, features=bool(feats), mask_wgt=R['mask_wgt'],
                      mask_pos_weight=R.get('mask_pos_weight') if mask_pos_weight is None else mask_pos_weight,
-                     mask_dice_wgt=R.get('mask_dice_wgt', 1.0), mask_target=R.get('mask_target', 1 / 512))
+                     mask_dice_wgt=R.get('mask_dice_wgt', 1.0), mask_target=R.get('mask_target', 1 / 512),
+                     mask_ignore_faint=R.get('mask_ignore_faint', False))
     stab = R['stability'] if stability is None else stability
     if fast: num_workers = 0
     dls_for = lambda st: get_dls(data, st['size'], bs=st['bs'], seed=seed, num_workers=num_workers, device=device, limit=limit,
@@ -296,7 +317,8 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
         if resume:   # a finished model folder (or a model.pth): start from its weights
             src = Path(resume); src = src / 'model.pth' if src.is_dir() else src
             if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a model (model.pth)")
-            model.load_state_dict(torch.load(src, map_location='cpu'))
+            try: model.load_state_dict(torch.load(src, map_location='cpu', weights_only=True))
+            except Exception as e: raise ValueError(f"{src}: not weights this model can load ({type(e).__name__}: {str(e)[:200]})") from None
             print(f"starting from the weights in {src}")
     if not enc_imagenet: print("the encoder has no ImageNet weights: it is trained from the start (no frozen stages)")
     print(f"recipe {recipe}: arch {arch}, aware {R['aware']}, VGG features {bool(feats)}, stability {stab}, "
@@ -312,7 +334,9 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     model.train()
     learn.metrics = _metric_cbs(loss, R['aware'])
     if state is not None:
-        learn.load(ck_dir / 'last', with_opt=True, weights_only=False)
+        if learn.opt is None: learn.create_opt()
+        try: load_model(ck_dir / 'last.pth', learn.model, learn.opt, with_opt=True, device=device, weights_only=True)  # tensors only: no code runs
+        except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint that can be resumed ({type(e).__name__}: {str(e)[:200]})") from None
         if ck_dir.resolve() != (out / 'checkpoints').resolve():
             (out / 'checkpoints').mkdir(exist_ok=True); shutil.copy(ck_dir / 'last.pth', out / 'checkpoints' / 'last.pth')
     if wandb: _add_wandb(learn, recipe, dict(recipe=recipe, arch=arch, sizes=sizes, seed=seed))
@@ -363,11 +387,16 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
 
     # --- the model folder
     learn.model.eval()
-    tuning = None
+    tuning, shippable = None, None   # None: not judged (only aware recipes are compared with doing nothing)
     if R['aware'] and R.get('tune_mask'):
         thr, dil, tuning = tune_mask_cut(learn.model, learn.dls.valid)
         learn.model.mask_threshold, learn.model.mask_dilate = thr, dil
         print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px")
+        best, noop = max(r['psnr'] for r in tuning[1:]), tuning[0]['psnr']
+        shippable = best > noop   # a model that does worse than leaving the scan alone must not be shipped
+        if not shippable:
+            print(f"WARNING: on validation this model ({best:.2f} dB) does not beat doing nothing ({noop:.2f} dB); "
+                  f"saved with shippable=false")
     vals = learn.validate()
     names = [m.name for m in learn.metrics]
     metrics = dict(valid_loss=float(vals[0]), **{n: float(v) for n, v in zip(names, vals[1:]) if v is not None})
@@ -376,7 +405,7 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
                   data=str(data), seed=seed, pretrained=str(pretrained), encoder_imagenet=enc_imagenet,
                   vgg_features=bool(feats), stability=stab, mask_pos_weight=loss.mask_loss.pos_weight, lr=lr, precision=precision_for(device), device=device.type,
                   stopped_early=bool(budget and budget.stopped), minutes=round((time.time() - t_start) / 60, 2),
-                  metrics=metrics, mask_tuning=tuning)   # save_restorer adds how the model was built
+                  metrics=metrics, mask_tuning=tuning, shippable=shippable)   # save_restorer adds how the model was built
     save_restorer(learn.model, config, out)
     if not keep_checkpoints: shutil.rmtree(out / 'checkpoints', ignore_errors=True)
     learn.restorer_config = config
@@ -409,7 +438,7 @@ def train_cli(argv=None) -> int:
     p.add_argument('--data', required=True, help="a dataset built by `film-restore build-data`")
     p.add_argument('--out', required=True, help="the model folder to write (model.pth, config.json, log.csv, epochs/)")
     p.add_argument('--arch', choices=['resnet34', 'compact'], default=None, help="encoder (default: the recipe's)")
-    p.add_argument('--sizes', type=int, nargs='+', default=None, help="progressive-resizing sizes (default 64 128 256)")
+    p.add_argument('--sizes', type=int, nargs='+', default=None, help="progressive-resizing sizes, all present in --data (default: the dataset's own among 64 128 256, else all it has)")
     p.add_argument('--frozen-epochs', type=int, default=10, help="epochs per size with the encoder frozen (default 10)")
     p.add_argument('--unfrozen-epochs', type=int, default=20, help="fine-tuning epochs at the last size (default 20)")
     p.add_argument('--epochs-scale', type=float, default=1.0, help="multiply every stage's epochs")

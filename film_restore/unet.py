@@ -288,4 +288,7 @@ def load_restorer(folder, device='cpu'):
     except Exception as e: raise ValueError(f"{pth}: could not read the weights ({type(e).__name__}: {e})") from None
     try: model.load_state_dict(state)
     except RuntimeError as e: raise ValueError(f"{pth}: weights do not fit the model described in {cfg_path}: {e}") from None
+    if config.get('shippable') is False:   # its own training found it worse than leaving the scan alone
+        warnings.warn(f"{folder}: this model did not beat doing nothing on its validation set (shippable: false in "
+                      f"config.json); its results may be worse than the input", stacklevel=2)
     return model.to(device).eval(), config

@@ -1,5 +1,5 @@
 """Damage synthesis and `film-restore build-data`, as a user runs them (offline, built-in photos only)."""
-import csv, hashlib, json, subprocess, sys
+import csv, hashlib, json, os, signal, subprocess, sys, time
 from pathlib import Path
 
 import cv2
@@ -100,3 +100,152 @@ def test_overlay_method_on_a_texture_folder(tmp_path):
     assert np.array_equal(synthesize_damage(img, f'overlays:{tmp_path}', seed=3).damaged, r.damaged)
     empty = tmp_path / 'empty'; empty.mkdir()
     with pytest.raises(FileNotFoundError, match='no overlay images'): load_overlays(empty)
+
+
+@pytest.fixture(scope='module')
+def built_real(tmp_path_factory):
+    "`build-data --damage real` on three built-in photos: the real shape bank shipped with the package, no ../shared."
+    out = tmp_path_factory.mktemp('r') / 'data'
+    r = subprocess.run([str(EXE), 'build-data', '--source', 'samples', '--out', str(out), '--sizes', '128', '--damage', 'real',
+                        '--seed', '0', '--limit', '3', '--random-crops', '2', '--workers', '1'],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return out
+
+
+def test_real_preset_masks_are_exact_on_disk(built_real):
+    rs = rows(built_real)
+    assert len(rs) == 3 * 3
+    damaged_any = 0
+    for r in rs:
+        clean, damaged = load_image(built_real / r['clean'])[0], load_image(built_real / r['damaged'])[0]
+        mask = cv2.imread(str(built_real / r['mask']), cv2.IMREAD_UNCHANGED)
+        changed = (quantise8(clean) != quantise8(damaged)).any(axis=2)
+        assert np.array_equal(mask > 0, changed), r['patch_id']   # exact, JPEG or not: outside the mask the pair is equal
+        damaged_any += changed.any()
+    assert damaged_any >= len(rs) // 2
+
+
+def test_real_preset_puts_scan_realism_in_the_clean_target(built_real):
+    "The clean target is not the photo: it carries the grain and softness of a scan (so grain is learned as picture)."
+    from film_restore.data import builtin_photos, photo_patches
+    r = next(x for x in rows(built_real) if x['patch_id'].endswith('_0'))
+    ref = next(p for p in builtin_photos().photos if p.id == r['photo_id'])
+    photo = quantise8(photo_patches(ref.load(), sizes=(128,), n_random=0, margin=0)[128][0])
+    clean = quantise8(load_image(built_real / r['clean'])[0])
+    assert (photo != clean).mean() > 0.3
+
+
+def test_real_preset_same_seed_same_bytes(built_real, tmp_path):
+    out = tmp_path / 'again'
+    r = subprocess.run([str(EXE), 'build-data', '--source', 'samples', '--out', str(out), '--sizes', '128', '--damage', 'real',
+                        '--seed', '0', '--limit', '3', '--random-crops', '2', '--workers', '2'], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    a, b = digest(built_real), digest(out)
+    for k in [k for k in a if k.endswith('.png') and '/' in k]: assert a[k] == b[k], k
+
+
+# --- archival integrity: a bad photo, a killed builder, a record whose files are gone ---------------------------
+
+def _good_and_truncated(folder, n_good=3):
+    "A folder of `n_good` small JPEG photos and `cut.jpg`, a truncated copy whose header still reads fine."
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for k in range(n_good):
+        base = cv2.resize(rng.integers(0, 256, (12, 12, 3), dtype=np.uint8), (160, 160), interpolation=cv2.INTER_CUBIC)
+        cv2.imwrite(str(folder / f'good{k}.jpg'), base)
+    good = (folder / 'good0.jpg').read_bytes()
+    (folder / 'cut.jpg').write_bytes(good[:len(good) * 2 // 3])
+    return folder
+
+
+def test_a_truncated_photo_does_not_break_the_workers(tmp_path):
+    "With worker processes, one unreadable photo is listed with its reason and every good photo is built."
+    src = _good_and_truncated(tmp_path / 'src')
+    out = tmp_path / 'out'
+    m = build_dataset([str(src)], out, sizes=(32,), seed=0, n_random=0, split='train', workers=2, progress=False)
+    assert m['photos'] == 3
+    assert [s[0] for s in m['skipped']] == ['cut'] and 'cut.jpg' in m['skipped'][0][1] and 'ImageReadError' in m['skipped'][0][1]
+    assert sorted({r['photo_id'] for r in rows(out)}) == ['good0', 'good1', 'good2']
+
+
+def test_resume_redoes_a_photo_whose_files_are_gone(tmp_path):
+    "A record in .work/ whose files are missing or empty is not trusted: the photo is made again, identically."
+    out = tmp_path / 'd'
+    kw = dict(sizes=(32, 64), seed=0, limit=2, n_random=1, workers=1, progress=False)
+    build_dataset(['samples'], out, **kw)
+    before = digest(out)
+    r0, r1 = rows(out)[0], rows(out)[-1]
+    (out / r0['damaged']).unlink()                 # gone
+    (out / r1['mask']).write_bytes(b'')            # emptied
+    build_dataset(['samples'], out, **kw)
+    assert digest(out) == before
+
+
+def _children(pid):
+    "Pids whose parent is `pid` (Linux /proc)."
+    kids = []
+    for d in Path('/proc').iterdir():
+        if d.name.isdigit():
+            try: ppid = int((d / 'stat').read_text().rsplit(')', 1)[1].split()[1])
+            except (OSError, IndexError, ValueError): continue
+            if ppid == pid: kids.append(int(d.name))
+    return kids
+
+
+def _running(pid):
+    "True while `pid` exists and is not a zombie (an orphan's zombie may wait for a reaper that never comes)."
+    try: return (Path('/proc') / str(pid) / 'stat').read_text().rsplit(')', 1)[1].split()[0] not in ('Z', 'X')
+    except OSError: return False
+
+
+def _start_builder(out):
+    "`film-restore build-data` with two workers on enough work to be busy; returns it and its workers' pids once they run."
+    cmd = [str(EXE), 'build-data', '--source', 'samples', '--out', str(out), '--sizes', '64', '128', '256',
+           '--random-crops', '20', '--damage', 'realistic', '--workers', '2', '--seed', '0']
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    for _ in range(600):                           # at most 60 s for the workers to start
+        workers = [p for p in _children(proc.pid)
+                   if 'spawn_main' in (Path('/proc') / str(p) / 'cmdline').read_bytes().decode(errors='replace')]
+        if len(workers) == 2 or proc.poll() is not None: break
+        time.sleep(0.1)
+    return proc, workers
+
+
+def _wait_gone(pids, seconds=20):
+    for _ in range(int(seconds * 10)):
+        if not any(_running(p) for p in pids): return []
+        time.sleep(0.1)
+    return [p for p in pids if _running(p)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')
+def test_killing_the_builder_ends_its_workers(tmp_path):
+    "kill -9 of build-data leaves no worker running: each worker ends when its parent dies."
+    proc, workers = _start_builder(tmp_path / 'd')
+    try:
+        assert proc.poll() is None and len(workers) == 2, 'the build ended before its workers could be seen'
+        time.sleep(1.0)                            # let them take up photos
+        proc.kill(); proc.wait(10)
+        left = _wait_gone(workers)
+        assert not left, f'orphan workers still running: {left}'
+    finally:
+        for p in workers:
+            if _running(p): os.kill(p, signal.SIGKILL)   # never leave them behind, even when the test fails
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')
+def test_sigterm_stops_the_builder_and_its_workers(tmp_path):
+    "SIGTERM to build-data: it stops its workers, says how to resume, and exits; nothing keeps running."
+    proc, workers = _start_builder(tmp_path / 'd')
+    try:
+        assert proc.poll() is None and len(workers) == 2, 'the build ended before its workers could be seen'
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 130
+        assert not _wait_gone(workers)
+    finally:
+        if proc.poll() is None: proc.kill()
+        for p in workers:
+            if _running(p): os.kill(p, signal.SIGKILL)

@@ -160,3 +160,104 @@ def test_default_model_restores_the_sample_scan(tmp_path):
     if a.ndim == 3: m = m[..., None].repeat(a.shape[2], 2) if m.ndim == 2 else m
     assert np.array_equal(a[~m], b[~m])                        # outside the mask: the input, bit for bit
     assert 'aware recipe' in system_info()['default restorer']
+
+
+# ---- user controls: --threshold / --sensitivity, --max-defect-size, --review -------------------------------
+
+def _const_model_dir(tmp_path, name='const', logit=0.0, lift=0.1, mask_threshold=0.5, **extra):
+    """A damage-aware compact model whose answer is set by hand: the damage logit is `logit` everywhere and the
+    fill is the input plus `lift`. So the mask is all or nothing, and which one is known in advance."""
+    m = build_restorer(arch='compact', aware=True, residual=True, pretrained=False, mask_threshold=mask_threshold)
+    end = [c for c in m.modules() if isinstance(c, torch.nn.Conv2d)][-1]
+    assert end.out_channels == 4
+    with torch.no_grad(): end.weight.zero_(); end.bias.copy_(torch.tensor([lift] * 3 + [logit]))
+    d = tmp_path / name
+    save_restorer(m.eval(), dict(arch='compact', aware=True, residual=True, pretrained=False, **extra), d)
+    return d
+
+
+def _src(tmp_path, h=64, w=96, name='scan.png'):
+    src = tmp_path / 'in' / name; src.parent.mkdir(exist_ok=True)
+    save_image(_photo(h, w) * 0.5, src)
+    return src
+
+
+def _changed(a, b): return np.abs(load_image(a)[0] - load_image(b)[0]).max(-1) > 0
+
+
+def test_threshold_and_sensitivity(tmp_path, capsys):
+    "logit 0 is p = 0.5: the model's own cut (0.5) restores nothing, a cut of 0.4 everything; S is 1 - threshold."
+    src, md = _src(tmp_path), _const_model_dir(tmp_path)
+    run = lambda out, *a: restore_cli([str(src), '-o', str(tmp_path / out), '--model', str(md), '--tile', '128', *a])
+    assert run('default') == 0 and not _changed(src, tmp_path / 'default' / 'scan.png').any()
+    assert run('thr', '--threshold', '0.4') == 0 and _changed(src, tmp_path / 'thr' / 'scan.png').all()
+    assert run('sens', '--sensitivity', '0.6') == 0 and _changed(src, tmp_path / 'sens' / 'scan.png').all()
+    assert run('sens2', '--sensitivity', '0.4') == 0 and not _changed(src, tmp_path / 'sens2' / 'scan.png').any()
+    assert run('both', '--threshold', '0.4', '--sensitivity', '0.6') == 2       # one or the other
+    assert run('bad', '--threshold', '1') == 2 and 'between 0 and 1' in capsys.readouterr().err
+    # the default is the model's tuned cut, read from its config.json
+    md3 = _const_model_dir(tmp_path, 'tuned', mask_threshold=0.3)
+    assert restore_cli([str(src), '-o', str(tmp_path / 'tuned_out'), '--model', str(md3), '--tile', '128']) == 0
+    assert _changed(src, tmp_path / 'tuned_out' / 'scan.png').all()
+    # the same through the API
+    out, mask = restore_array(build_restorer(arch='compact', aware=True, residual=True, pretrained=False), _photo(32, 32), mask_threshold=0.999)
+    assert mask is not None and not mask.any()
+
+
+def test_max_defect_size(tmp_path):
+    "A defect larger than N px is left as the input, bit for bit; N from the CLI, or from the model's config.json."
+    src = _src(tmp_path)
+    md = _const_model_dir(tmp_path, logit=5.0)   # the whole frame is one 64x96 'defect'
+    run = lambda m, out, *a: restore_cli([str(src), '-o', str(tmp_path / out), '--model', str(m), '--tile', '128', '--save-mask', *a])
+    assert run(md, 'all') == 0 and _changed(src, tmp_path / 'all' / 'scan.png').all()
+    assert run(md, 'small', '--max-defect-size', '50') == 0
+    assert load_image(tmp_path / 'small' / 'scan.png')[0].tobytes() == load_image(src)[0].tobytes()
+    assert load_image(tmp_path / 'small' / 'scan_mask.png')[0].max() == 0
+    assert run(md, 'big', '--max-defect-size', '96') == 0 and _changed(src, tmp_path / 'big' / 'scan.png').all()
+    md_cfg = _const_model_dir(tmp_path, 'with_limit', logit=5.0, max_defect_size=50)
+    assert run(md_cfg, 'cfg') == 0 and not _changed(src, tmp_path / 'cfg' / 'scan.png').any()
+    assert run(md_cfg, 'nolimit', '--max-defect-size', '0') == 0 and _changed(src, tmp_path / 'nolimit' / 'scan.png').all()
+    # a speck and a long scratch: only the speck is restored
+    img = _photo(100, 160) * 0.5; img[20:23, 30:33] = 1.0; img[60:62, 5:155] = 1.0
+    out, mask = restore_array(SpeckModel(), img, tile=64, overlap=32, max_defect_size=10, precision='fp32')
+    assert mask[21, 31] and not mask[60:62].any() and np.array_equal(out[60:62], img[60:62])
+
+
+def test_review_picture(tmp_path):
+    "--review: NAME_review.jpg, input | result, at most 2000 px a side, restored pixels in magenta on the right."
+    img = _photo(2500, 100) * 0.5; img[1200:1203, 40:43] = 1.0
+    src = tmp_path / 'in' / 'tall.png'; src.parent.mkdir(); save_image(img, src)
+    s = restore_paths([src], tmp_path / 'out', model=SpeckModel(), review=True, tile=256, overlap=64, progress=False, log=None)
+    assert s['restored'] == 1
+    from PIL import Image
+    rv = np.asarray(Image.open(tmp_path / 'out' / 'tall_review.jpg').convert('RGB')).astype(int)
+    assert rv.shape == (2000, 2 * 80 + 8, 3)
+    magenta = (rv[..., 0] > 200) & (rv[..., 1] < 60) & (rv[..., 2] > 200)
+    ys, xs = np.nonzero(magenta)
+    assert len(ys) and xs.min() >= 80 + 8 and abs(ys.mean() - 1201 * 0.8) < 6      # right half, at the speck
+    # through the command line, and a review name that is another input's result is refused
+    md = _const_model_dir(tmp_path)
+    d = tmp_path / 'pair'; d.mkdir(); save_image(_photo(32, 32), d / 'a.png'); save_image(_photo(32, 32), d / 'a_review.jpg')
+    assert restore_cli([str(d / 'a.png'), '-o', str(tmp_path / 'o1'), '--model', str(md), '--review']) == 0
+    assert (tmp_path / 'o1' / 'a_review.jpg').exists()
+    assert restore_cli([str(d), '-o', str(tmp_path / 'o2'), '--model', str(md), '--review']) == 2
+    assert not (tmp_path / 'o2').exists()
+
+
+def test_integer_pixels_stay_integer_and_match_the_float_path():
+    "A uint8/uint16 image is restored in its own type (floats only tile by tile), with the float path's values, rounded."
+    from film_restore.restore import restore_array
+    from film_restore.unet import load_restorer
+    from film_restore.core import DEFAULT_MODEL_DIR
+    model, _ = load_restorer(DEFAULT_MODEL_DIR)
+    rng = np.random.default_rng(0)
+    for dt, (H, W) in ((np.uint8, (230, 310)), (np.uint16, (301, 170))):
+        top = np.iinfo(dt).max
+        nat = (rng.random((H, W, 3)) * 0.6 * top + 0.2 * top).astype(dt)
+        nat[rng.random((H, W)) > 0.995] = top                                  # specks
+        f = nat.astype(np.float32) / np.float32(top)
+        rf, mf = restore_array(model, f, tile=96, overlap=64, precision='fp32', mask_threshold=0.001)
+        rn, mn = restore_array(model, nat, tile=96, overlap=64, precision='fp32', mask_threshold=0.001)
+        assert rn.dtype == dt and mf.any() and np.array_equal(mf, mn)
+        assert np.array_equal(rn[~mn], nat[~mn])                                # the input's own values, bit for bit
+        assert np.array_equal(rn, (np.clip(rf, 0, 1) * top + 0.5).astype(dt))   # the float result, rounded

@@ -88,3 +88,38 @@ def test_schedule_and_budget():
         [(64, 10, True, 0.8), (128, 10, True, 0.8), (256, 10, True, 0.8), (256, 20, False, 0.5)]
     fit = fit_to_budget(plan, [10, 40, 160, 200], 1800)
     assert sum(s['epochs'] * t for s, t in zip(fit, [10, 40, 160, 200][-len(fit):])) <= 1800
+
+
+@pytest.fixture(scope='module')
+def toy_two_sizes(tmp_path_factory):
+    return make_toy_dataset(tmp_path_factory.mktemp('toy2'), n=12, size=[32, 64], seed=0)
+
+
+def test_default_sizes_are_the_datasets_own(toy_two_sizes, tmp_path):
+    "Without --sizes, a dataset built at 32 and 64 px trains at the default sizes it has (64), not 64 128 256."
+    out = tmp_path / 'own'
+    args = ['--recipe', 'aware', '--data', str(toy_two_sizes), '--out', str(out), '--frozen-epochs', '1',
+            '--unfrozen-epochs', '0', '--limit', '8', '--bs', '4', '--workers', '0', '--pretrained', 'no']
+    assert train_cli(args) == 0
+    cfg, log = _check_model_folder(out, 'aware')
+    assert cfg['sizes'] == [64] and set(log['size']) == {64}
+
+
+def test_sizes_the_dataset_lacks_are_refused_before_training(toy_two_sizes, tmp_path, capsys):
+    "Asked for 32 and 128 px on a 32/64 px dataset: one line naming the dataset and its sizes, and nothing written."
+    out = tmp_path / 'missing'
+    args = ['--recipe', 'mse', '--arch', 'compact', '--data', str(toy_two_sizes), '--out', str(out), '--fast', '--sizes', '32', '128']
+    assert train_cli(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert str(toy_two_sizes) in err and '128' in err and 'it has 32 64' in err and 'resize' not in err
+    assert not out.exists()                                            # refused before any work
+
+
+def test_training_sizes_choice():
+    from film_restore.training import training_sizes
+    assert training_sizes([64, 128]) == (64, 128)
+    assert training_sizes([64, 128, 256, 512]) == (64, 128, 256)
+    assert training_sizes([32, 48]) == (32, 48)
+    assert training_sizes([32, 64], fast=True) == (32,)
+    with pytest.raises(ValueError, match='it has 64 128'): training_sizes([64, 128], sizes=[256], data='d')
