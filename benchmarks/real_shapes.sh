@@ -6,7 +6,8 @@
 # SHARED_DATA holds kodak24/, mcmaster18/ and cbsd68/ (default ../shared/data); WORK receives the damaged sets and
 # the reports (default runs/real_shapes). Environment:
 #   DAMAGE     the build-data damage preset (default real-eval: annotated real dust/dirt/hair/scratch shapes on every photo)
-#   MODEL      the model folder (default film_restore/weights/default); evaluated with its own fill and with Telea
+#   MODEL      the model folder(s), space-separated (default film_restore/weights/default); each evaluated with its
+#              own fill and with Telea
 #   TUNE_DATA  a dataset whose TUNE_SPLIT (default validation) tunes the classical baseline; default: 12 cbsd68
 #              photos built here with the same damage (all in their test split). Never Kodak24 or McMaster18.
 # Kodak24 and McMaster18 are evaluation-only sets: built at 512 px (build-data scales the short side to 516 and
@@ -26,12 +27,12 @@ if [ -z "${TUNE_DATA:-}" ]; then
 else
   TUNE_SPLIT=${TUNE_SPLIT:-validation}
 fi
-reports=()
+reports=(); model_args=(); for m in $MODEL; do model_args+=(--model "$m"); done
 for set in kodak24 mcmaster18; do
   data="$WORK/data_${set}_$tag"
   film-restore build-data --source "$SHARED/$set" --out "$data" --sizes 512 --damage "$DAMAGE" \
     --random-crops 0 --split test --seed 1
-  film-restore evaluate --model "$MODEL" --fill both --model oracle --data "$data" --split test \
+  film-restore evaluate "${model_args[@]}" --fill both --model oracle --data "$data" --split test \
     --tune-data "$TUNE_DATA" --tune-split "$TUNE_SPLIT" --gallery 2 --out "$WORK/eval_${set}_$tag" > "$WORK/eval_${set}_$tag.log"
   reports+=("$WORK/eval_${set}_$tag/metrics.json")
 done

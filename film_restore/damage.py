@@ -319,7 +319,7 @@ def load_real_shapes(path=None) -> ShapeBank:
     return _BANKS[key]
 
 # %% ../nbs/02_damage.ipynb #938e82eb
-REAL_SCALE = (0.15, 1.2)   # shape scale: web-size scan .. 24 Mpx scan, relative to the annotated scans
+REAL_SCALE = (0.15, 3.0)   # shape scale relative to the annotated scans: web-size scan .. lint and fibres on a 24 Mpx scan
 
 def artefact_alpha(shape, rng, scale: float, soft: float) -> np.ndarray:
     "A real `shape` (bool HxW) flipped, rotated, scaled by `scale` and blurred by `soft` px: a float32 opacity in [0, 1]."
@@ -454,7 +454,13 @@ def _real_canvases(img, bank, rng, target):
     for _ in range(3000):
         if (np.maximum(np.maximum(canv[0], canv[1]), canv[2]) > 0.02).mean() >= target: break
         i = int(rng.integers(len(bank)))
-        a = artefact_alpha(bank.shapes[i], rng, scale * rng.uniform(0.8, 1.25), soft0 * rng.uniform(0.6, 1.6))
+        shape, s_i = bank.shapes[i], scale * rng.uniform(0.8, 1.25)
+        lim = int(2 * max(H, W) / s_i) + 1
+        if max(shape.shape) > lim:   # a long scratch or hair: only a window of it can fall on this photo
+            y0, x0 = int(rng.integers(0, max(1, shape.shape[0] - lim + 1))), int(rng.integers(0, max(1, shape.shape[1] - lim + 1)))
+            shape = shape[y0:y0 + lim, x0:x0 + lim]
+            if not shape.any(): continue
+        a = artefact_alpha(shape, rng, s_i, soft0 * rng.uniform(0.6, 1.6))
         which = 2 if bank.cls[i] == 5 and rng.random() < 0.5 else (0 if rng.random() < light_p else 1)
         opacity = float(np.clip(rng.beta(4, 1.3), 0.25, 1.0))
         _paste(canv[which], a, int(rng.integers(-a.shape[0] // 2, H)), int(rng.integers(-a.shape[1] // 2, W)), opacity)

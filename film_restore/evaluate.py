@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from .core import (atomic_write, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
 from .unet import load_restorer, split_output, pad_to_multiple, crop_to, dilate_mask
+from .losses import VISIBLE_CHANGE
 
 # %% ../nbs/08_evaluate.ipynb #86bb4615
 PSNR_CAP = 100.0
@@ -53,10 +54,11 @@ def psnr(pred, target, cap=PSNR_CAP):
     return cap if mse <= 10**(-cap/10) else min(cap, 10*math.log10(1.0/mse))
 
 # %% ../nbs/08_evaluate.ipynb #5d9915e2
-def mask_scores(pred_mask, true_mask):
-    "Precision, recall, F1 and the raw counts (tp, fp, fn) of a boolean predicted mask against the true one."
+def mask_scores(pred_mask, true_mask, ignore=None):
+    "Precision, recall, F1 and the raw counts (tp, fp, fn) of a boolean predicted mask against the true one (pixels in `ignore` not scored)."
     p, t = np.asarray(pred_mask, bool), np.asarray(true_mask, bool)
     if p.shape != t.shape: raise ValueError(f'mask shapes differ: predicted {p.shape}, true {t.shape}')
+    if ignore is not None: keep = ~np.asarray(ignore, bool); p, t = p & keep, t & keep
     tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
     return dict(precision=tp/(tp+fp) if tp+fp else float('nan'), recall=tp/(tp+fn) if tp+fn else float('nan'),
                 f1=f1_from_counts(tp, fp, fn), tp=tp, fp=fp, fn=fn)
@@ -192,10 +194,13 @@ def dataset_path(data, rel, csv):
     return Path(data)/rel
 
 # %% ../nbs/08_evaluate.ipynb #3548d331
-def _read_mask(path):
+def _read_soft_mask(path):
+    "The dataset's 8-bit soft mask (lesson 2: opacity, or for `real` damage how much each pixel changed)."
     m = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if m is None: raise ValueError(f'{path}: cannot read the damage mask')
-    return m > 0
+    return m
+
+def _read_mask(path): return _read_soft_mask(path) > 0
 
 def _row(r, key):
     try: v = r[key]
@@ -235,7 +240,7 @@ def _call(restorer, img, true_mask):
         return restorer(img, true_mask)
     return restorer(img)
 
-def image_metrics(restorer, clean, damaged, true_mask=None):
+def image_metrics(restorer, clean, damaged, true_mask=None, soft_mask=None):
     "All per-image numbers for one restorer: on the damaged input and on the clean input."
     pred, pmask = _call(restorer, damaged, true_mask)
     pred_c, _ = _call(restorer, clean, None if true_mask is None else np.zeros_like(true_mask))
@@ -246,7 +251,10 @@ def image_metrics(restorer, clean, damaged, true_mask=None):
     r['delta_ssim'] = r['ssim'] - base
     r['psnr_gain'] = r['psnr'] - r['psnr_input']   # below 0: the restorer made this image worse than its input
     if true_mask is not None and pmask is not None:
-        s = mask_scores(pmask, true_mask)
+        # scored against what a detector is asked to find: pixels changed by more than VISIBLE_CHANGE; the fainter
+        # changed pixels count neither as found nor as missed (nor as false alarms)
+        visible = true_mask if soft_mask is None else soft_mask > round(VISIBLE_CHANGE * 255)
+        s = mask_scores(pmask, visible, ignore=None if soft_mask is None else true_mask & ~visible)
         r.update(mask_precision=s['precision'], mask_recall=s['recall'], mask_f1=s['f1'],
                  mask_tp=s['tp'], mask_fp=s['fp'], mask_fn=s['fn'])
     return r
@@ -285,10 +293,11 @@ def evaluate(data, restorers, split='test', size=None, out=None, limit=None, gal
     for it in tqdm(items, desc=f'evaluate {split}', disable=not progress):
         clean, _ = load_image(it['clean']); damaged, _ = load_image(it['damaged'])
         if clean.shape != damaged.shape: raise ValueError(f"{it['damaged']}: size {damaged.shape} differs from {it['clean']} {clean.shape}")
-        true_mask = _read_mask(it['mask']) if it['mask'] is not None else None
+        soft = _read_soft_mask(it['mask']) if it['mask'] is not None else None
+        true_mask = soft > 0 if soft is not None else None
         for name, f in restorers.items():
             if getattr(f, 'needs_mask', False) and true_mask is None: continue
-            per[name].append(dict(name=it['name'], **image_metrics(f, clean, damaged, true_mask)))
+            per[name].append(dict(name=it['name'], **image_metrics(f, clean, damaged, true_mask, soft)))
     results = dict(data=str(data), split=split, size=size, n_images=len(items), has_masks=has_masks,
                    restorers={n: getattr(f, '__name__', None) or repr(f) for n, f in restorers.items()},
                    summary={n: summarise(v) for n, v in per.items() if v}, images=per)

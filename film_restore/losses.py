@@ -18,8 +18,8 @@ from .core import load_torchvision_model, weights_available
 from .unet import split_output
 
 # %% auto #0
-__all__ = ['VGG_RELU_IDS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'ssim_loss',
-           'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target',
+__all__ = ['VGG_RELU_IDS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIBLE_CHANGE',
+           'ssim_loss', 'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target',
            'damage_weights', 'MaskLoss', 'RestorerLoss', 'StabilityLoss', 'ssim_metric', 'psnr_per_image',
            'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm', 'mask_recall_metric', 'mask_f1_metric',
            'restore_metrics']
@@ -172,6 +172,8 @@ def make_loss(name: str = 'model3', pretrained='auto', features: bool = True, ma
                                                   ignore_faint=mask_ignore_faint))
 
 # %% ../nbs/05_losses.ipynb #b039e101
+VISIBLE_CHANGE = 6 / 255   # the smallest change a detector is asked to find: fainter ones nobody sees
+
 def damage_target(mask: torch.Tensor, like: torch.Tensor, thresh: float = 1 / 512) -> torch.Tensor:
     "The binary (B,1,H,W) damage target for logits `like` from a mask given as (B,H,W), (B,1,H,W) or (B,3,H,W)."
     m = mask.float()

@@ -525,11 +525,11 @@ def _evaluate_stage(data, model_dir, out, size, device, also=()):
     return ev.evaluate(data, restorers, split='test', out=out, **kw)
 
 def _default_start():
-    "The shipped default model's folder when it is installed and of the aware recipe's kind (so its weights fit), else None."
+    "The shipped default model's folder when it is installed and of the compact residual aware kind (so its weights fit), else None."
     d = Path(DEFAULT_MODEL_DIR)
     try: cfg = json.loads((d / 'config.json').read_text()) if (d / 'model.pth').exists() else None
     except (OSError, ValueError): return None
-    return d if cfg and cfg.get('recipe') == 'aware' and cfg.get('residual') else None
+    return d if cfg and cfg.get('recipe') in ('aware', 'detector') and cfg.get('residual') else None
 
 def quickstart(out='film_restore_quickstart', minutes: float|None = None, fast: bool|None = None, device=None,
                seed: int = 0, log=print, from_scratch: bool = False) -> Path:
@@ -548,16 +548,16 @@ def quickstart(out='film_restore_quickstart', minutes: float|None = None, fast: 
     def stage(name, what):
         if done(name): log(f'[{name}] already done, skipping (delete {out}/.{name}.done to redo)'); return False
         log(f'[{name}] {what}'); timings[name] = time.perf_counter(); return True
-    if stage('data', 'building a small dataset from the built-in photos with realistic damage'):
+    if stage('data', 'building a small dataset from the built-in photos with real damage shapes'):
         if data.exists(): shutil.rmtree(data)
-        build_dataset(['samples'], data, sizes=sizes, damage='realistic', seed=seed, limit=8 if fast else None)
+        build_dataset(['samples'], data, sizes=sizes, damage='real', seed=seed, limit=8 if fast else None)
         mark('data')
     start = None if from_scratch else _default_start()
     how = f'fine-tuning the shipped default model ({start})' if start else 'training the damage-aware model from scratch'
     if stage('train', f"{how} on {device.type}" + (f' for {minutes:g} min' if minutes else ' (full recipe)')):
         if model_dir.exists(): shutil.rmtree(model_dir)
         kw = dict(arch='compact', sizes=sizes) if not gpu else {}
-        train_recipe('aware', data, model_dir, max_minutes=minutes, fast=fast, pretrained='auto', seed=seed, resume=start, **kw)
+        train_recipe('detector', data, model_dir, max_minutes=minutes, fast=fast, pretrained='auto', seed=seed, resume=start, **kw)
         (out / 'training.json').write_text(json.dumps(dict(device=device.type, minutes=minutes, sizes=list(sizes),
                                                            seconds=time.perf_counter() - timings['train'],
                                                            arch=kw.get('arch', 'recipe default'),
@@ -593,7 +593,7 @@ def quickstart(out='film_restore_quickstart', minutes: float|None = None, fast: 
     model_rows = [r['name'] for r in rows if r['name'] not in ('none', 'classical', 'oracle')]
     for f in ['hist_ssim.png'] + [f'gallery_{n}_{w}.png' for n in model_rows for w in ('best', 'worst')]:
         if (eval_dir / f).exists(): pics.append((f'evaluation: {f[:-4].replace("_", " ")}', eval_dir / f))
-    notes = [f'data: {data} (built-in photos, realistic damage, sizes {", ".join(map(str, tr.get("sizes", sizes)))})',
+    notes = [f'data: {data} (built-in photos, real damage shapes, sizes {", ".join(map(str, tr.get("sizes", sizes)))})',
              f'model: {model_dir} (damage-aware {tr.get("arch", "")}, trained on {tr.get("device", "?")} for '
              f'{tr.get("seconds", 0) / 60:.1f} min' + (f', limit {tr["minutes"]:g} min)' if tr.get('minutes') else ', full recipe)'),
              f'restored photos: {rest_dir}', f'this run took {time.perf_counter() - t0:.0f} s (stages already done were skipped)']

@@ -26,7 +26,7 @@ from .core import (atomic_write, get_device, precision_for, precision_callbacks,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask
-from .losses import make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
+from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'stage_bs', 'plan_stages', 'fit_to_budget', 'TimeBudget',
@@ -40,11 +40,11 @@ RECIPES = {
     'model2': dict(loss='model2', arch='resnet34', aware=False, features=True,   stability=0.0, mask_wgt=0.0),
     'model3': dict(loss='model3', arch='resnet34', aware=False, features=True,   stability=0.0, mask_wgt=0.0),
     'aware':  dict(loss='fill',   arch='compact',  aware=True,  features=False,  stability=0.0, mask_wgt=0.1, mask_pos_weight=1.0,
-                   residual=True, mask_dice_wgt=0.0, mask_target=6 / 255, augment=dict(p_affine=0.0, p_lighting=0.0), tune_mask=True,
+                   residual=True, mask_dice_wgt=0.0, mask_target=VISIBLE_CHANGE, augment=dict(p_affine=0.0, p_lighting=0.0), tune_mask=True,
                    lr=2e-3),   # trained from scratch: a higher peak than the pretrained recipes' 1e-3
     # detection first: the mask loss (BCE + Dice) at full weight, faint changes left unscored; the fill is the residual one
     'detector': dict(loss='fill', arch='compact', aware=True, features=False, stability=0.0, mask_wgt=1.0, mask_pos_weight=2.0,
-                     residual=True, mask_dice_wgt=1.0, mask_target=6 / 255, mask_ignore_faint=True,
+                     residual=True, mask_dice_wgt=1.0, mask_target=VISIBLE_CHANGE, mask_ignore_faint=True,
                      augment=dict(p_affine=0.0, p_lighting=0.0), tune_mask=True, lr=2e-3),
 }
 DEFAULT_SIZES = (64, 128, 256)
