@@ -298,7 +298,7 @@ def load_colorizer(path, device=None) -> Colorizer:
     if cfg.get('kind') != 'colorizer': raise ValueError(f"{path}: config.json describes a {cfg.get('kind')!r} model, not a colouriser")
     m = build_colorizer(cfg['recipe'], cfg['arch'], False, cfg['hints'], cfg.get('self_attention', True), cfg.get('grid', 10),
                         img_size=cfg.get('size', 64))
-    m.load_state_dict(torch.load(path / 'model.pth', map_location='cpu'))
+    m.load_state_dict(torch.load(path / 'model.pth', map_location='cpu', weights_only=True))
     m.config.update(cfg)
     return m.to(device or get_device()).eval()
 

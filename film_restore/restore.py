@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .core import (load_image, save_image, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
-from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask
+from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
 
 # %% auto #0
 __all__ = ['STRIDE', 'IMAGE_EXTS', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'tile_starts',
@@ -91,8 +91,8 @@ def _model_device(model) -> torch.device:
 
 def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, device=None, precision=None,
                   progress: bool = False, mask_threshold: float|None = None,
-                  max_defect_size: int|None = None) -> tuple[np.ndarray, np.ndarray|None]:
-    "Restore `img` (HxWx3: float in [0, 1], or uint8/uint16) tile by tile; returns `(restored, mask bool HxW or None)`.\n\n`restored` is float32 for a float `img`; for a uint8/uint16 `img` it keeps that type (the fill rounded to it, the input's own values outside the mask). `mask_threshold`, `max_defect_size`: None takes the model's (see `damage_mask`)."
+                  max_defect_size: int|None = None, fill: str|None = None) -> tuple[np.ndarray, np.ndarray|None]:
+    "Restore `img` (HxWx3: float in [0, 1], or uint8/uint16) tile by tile; returns `(restored, mask bool HxW or None)`.\n\n`restored` is float32 for a float `img`; for a uint8/uint16 `img` it keeps that type (the fill rounded to it, the input's own values outside the mask). `mask_threshold`, `max_defect_size`, `fill` ('network' or 'telea'): None takes the model's (see `damage_mask`, `unet.telea_fill`)."
     img = np.asarray(img)
     if img.ndim != 3 or img.shape[2] != 3: raise ValueError(f"expected an HxWx3 image, got shape {img.shape}")
     integer = img.dtype in (np.uint8, np.uint16)
@@ -156,6 +156,8 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     # blended logits (weights sum to one), cut, size-limited and grown over the whole image, so seams cannot cut a speck
     mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds); del cut
     np.copyto(res, img, where=~mask[..., None])  # outside the mask: the input itself, bit for bit
+    if (fill or getattr(model, 'fill', 'network')) == 'telea':   # the mask filled from its surroundings instead
+        np.copyto(res, telea_fill(img, mask), where=mask[..., None])
     return res, mask
 
 

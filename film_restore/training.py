@@ -25,13 +25,13 @@ from fastcore.foundation import L
 from .core import (atomic_write, get_device, precision_for, precision_callbacks, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
-from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask
+from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'stage_bs', 'plan_stages', 'fit_to_budget', 'TimeBudget',
-           'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from',
-           'tune_mask_cut', 'training_sizes', 'seconds_per_image', 'train_recipe', 'train_cli']
+__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'stage_bs', 'plan_stages', 'fit_to_budget',
+           'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint',
+           'fit_one_cycle_from', 'tune_mask_cut', 'training_sizes', 'seconds_per_image', 'train_recipe', 'train_cli']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -45,7 +45,7 @@ RECIPES = {
     # detection first: the mask loss (BCE + Dice) at full weight, faint changes left unscored; the fill is the residual one
     'detector': dict(loss='fill', arch='compact', aware=True, features=False, stability=0.0, mask_wgt=1.0, mask_pos_weight=2.0,
                      residual=True, mask_dice_wgt=1.0, mask_target=VISIBLE_CHANGE, mask_ignore_faint=True,
-                     augment=dict(p_affine=0.0, p_lighting=0.0), tune_mask=True, lr=2e-3),
+                     augment=dict(p_affine=0.0, p_lighting=0.0), tune_mask=True, tune_fills=('network', 'telea'), lr=2e-3),
 }
 DEFAULT_SIZES = (64, 128, 256)
 FAST_SETTINGS = dict(frozen_epochs=1, unfrozen_epochs=1, limit=8, bs=4)
@@ -182,12 +182,23 @@ def fit_one_cycle_from(learn, n_epoch: int, lr_max, pct_start: float = 0.25, sta
     learn.fit(n_epoch - start_epoch, cbs=[ParamScheduler(scheds)] + list(L(cbs)))
 
 # %% ../nbs/06_training.ipynb #3ac7ed5a
-def tune_mask_cut(model, dl, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), dilations=(0, 1, 2),
-                  max_batches: int | None = None) -> tuple[float, int, list[dict]]:
-    "The `(mask_threshold, mask_dilate, table)` of an aware model that give the best mean PSNR over the batches of `dl`."
+TUNE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+
+def _fill_batch(fill, img, x, cut):
+    "The restored batch for one cut: the network's fill or Telea's inside `cut`, the input outside."
+    if fill == 'network': return torch.where(cut, img, x)
+    x8 = (x.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()   # 8-bit, as the patches were
+    m = cut[:, 0].cpu().numpy()
+    out = np.stack([telea_fill(a, b) for a, b in zip(x8, m)]).astype(np.float32) / 255
+    return torch.from_numpy(out).permute(0, 3, 1, 2).to(x.device)
+
+def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fills=('network',),
+                  max_batches: int | None = None) -> tuple[float, int, str, list[dict]]:
+    "The `(mask_threshold, mask_dilate, fill, table)` of an aware model that give the best mean PSNR over the batches of `dl`."
     model.eval()
     device = next(model.parameters()).device
-    sums, base, n = {(t, d): 0. for t in thresholds for d in dilations}, 0., 0
+    keys = [(t, d, f) for f in fills for t in thresholds for d in dilations]
+    sums, base, n = {k: 0. for k in keys}, 0., 0
     with torch.inference_mode():
         for i, b in enumerate(dl):
             if max_batches and i >= max_batches: break
@@ -196,13 +207,13 @@ def tune_mask_cut(model, dl, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8,
                 img, logit = model.raw(x)
             img, p = img.float().clamp(0, 1), torch.sigmoid(logit.float())
             base += psnr_per_image(x, clean, cap=60.).sum().item(); n += len(x)
-            for t, d in sums: sums[t, d] += psnr_per_image(torch.where(dilate_mask(p > t, d), img, x), clean, cap=60.).sum().item()
+            for t, d, f in keys: sums[t, d, f] += psnr_per_image(_fill_batch(f, img, x, dilate_mask(p > t, d)), clean, cap=60.).sum().item()
     if not n: raise ValueError("tune_mask_cut: the DataLoader gave no batches")
-    table = [dict(threshold=None, dilate=None, psnr=round(base / n, 3))] + \
-            [dict(threshold=t, dilate=d, psnr=round(v / n, 3)) for (t, d), v in sums.items()]
-    # the best PSNR; among equals, the more cautious cut (higher threshold, less dilation)
-    best = max(table[1:], key=lambda r: (r['psnr'], r['threshold'], -r['dilate']))
-    return best['threshold'], best['dilate'], table
+    table = [dict(threshold=None, dilate=None, fill=None, psnr=round(base / n, 3))] + \
+            [dict(threshold=t, dilate=d, fill=f, psnr=round(v / n, 3)) for (t, d, f), v in sums.items()]
+    # the best PSNR; among equals, the more cautious cut (higher threshold, less dilation), then the network's own fill
+    best = max(table[1:], key=lambda r: (r['psnr'], r['threshold'], -r['dilate'], r['fill'] == 'network'))
+    return best['threshold'], best['dilate'], best['fill'], table
 
 # %% ../nbs/06_training.ipynb #07baa821
 def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') -> tuple[int, ...]:
@@ -389,9 +400,9 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     learn.model.eval()
     tuning, shippable = None, None   # None: not judged (only aware recipes are compared with doing nothing)
     if R['aware'] and R.get('tune_mask'):
-        thr, dil, tuning = tune_mask_cut(learn.model, learn.dls.valid)
-        learn.model.mask_threshold, learn.model.mask_dilate = thr, dil
-        print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px")
+        thr, dil, fill, tuning = tune_mask_cut(learn.model, learn.dls.valid, fills=R.get('tune_fills', ('network',)))
+        learn.model.mask_threshold, learn.model.mask_dilate, learn.model.fill = thr, dil, fill
+        print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px, {fill} fill")
         best, noop = max(r['psnr'] for r in tuning[1:]), tuning[0]['psnr']
         shippable = best > noop   # a model that does worse than leaving the scan alone must not be shipped
         if not shippable:

@@ -21,21 +21,25 @@ from fastai.vision.models.unet import DynamicUnet
 from .core import load_torchvision_model, atomic_write
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'Restorer', 'dilate_mask', 'split_output', 'compact_body', 'build_restorer',
-           'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder',
-           'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'save_restorer',
-           'load_restorer']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'Restorer', 'dilate_mask', 'split_output', 'telea_fill', 'compact_body',
+           'build_restorer', 'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter',
+           'freeze_encoder', 'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer',
+           'save_restorer', 'load_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
+FILLS = ('network', 'telea')   # what fills the detected damage
+
 class Restorer(nn.Module):
     "A U-Net restorer: takes (B,n_in,H,W) in [0,1], normalises inside, returns (B,3,H,W) in `y_range`, or (B,4,H,W) when `aware`."
     def __init__(self, unet: nn.Module, aware: bool = False, y_range=(0., 1.), n_in: int = 3, mask_threshold: float | None = 0.5,
-                 residual: bool = False, mask_dilate: int = 0):
+                 residual: bool = False, mask_dilate: int = 0, fill: str = 'network'):
         super().__init__()
         self.unet, self.aware, self.y_range, self.mask_threshold = unet, aware, tuple(y_range), mask_threshold
         self.residual, self.mask_dilate = residual, int(mask_dilate)
+        if fill not in FILLS: raise ValueError(f"fill must be one of {FILLS}, not {fill!r}")
+        self.fill = fill   # how the tiled restorer fills the mask: the network's own fill, or OpenCV Telea (see telea_fill)
         mean = IMAGENET_MEAN if n_in == 3 else (sum(IMAGENET_MEAN) / 3,) * n_in
         std = IMAGENET_STD if n_in == 3 else (sum(IMAGENET_STD) / 3,) * n_in
         self.register_buffer('mean', torch.tensor(mean).view(1, -1, 1, 1), persistent=False)
@@ -53,7 +57,7 @@ class Restorer(nn.Module):
         if getattr(self, 'weight_norm_folded', False): fold_weight_norm(new)
         new.to(self.mean.device).load_state_dict({k: v.clone() for k, v in self.state_dict().items()})
         for q, p in zip(new.parameters(), self.parameters()): q.requires_grad_(p.requires_grad)
-        new.mask_threshold, new.mask_dilate = self.mask_threshold, self.mask_dilate
+        new.mask_threshold, new.mask_dilate, new.fill = self.mask_threshold, self.mask_dilate, self.fill
         memo[id(self)] = new
         return new.train(self.training)
 
@@ -93,6 +97,20 @@ def split_output(out):
     if out.shape[1] == 4: return out[:, :3], out[:, 3:4]
     return out, None
 
+# %% ../nbs/04_unet.ipynb #16385b8d
+def telea_fill(img: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
+    "Fill the pixels of boolean `mask` (HxW) in `img` (HxWx3 uint8, uint16 or float32) by OpenCV Telea inpainting; other pixels are kept."
+    img, mask = np.asarray(img), np.asarray(mask, bool)
+    if not mask.any(): return img.copy()
+    m8 = mask.astype(np.uint8)
+    if img.dtype.kind == 'f':   # OpenCV's float Telea misbehaves on [0, 1] data (values far outside it): go through 16 bits
+        q = (np.clip(img, 0, 1) * 65535 + 0.5).astype(np.uint16)
+        return np.where(mask[..., None], telea_fill(q, mask, radius).astype(np.float32) / 65535, img).astype(img.dtype)
+    if img.dtype == np.uint8: out = cv2.inpaint(np.ascontiguousarray(img), m8, radius, cv2.INPAINT_TELEA)
+    else:   # OpenCV's Telea takes 16-bit and float images one channel at a time
+        out = np.stack([cv2.inpaint(np.ascontiguousarray(img[..., k]), m8, radius, cv2.INPAINT_TELEA) for k in range(img.shape[2])], -1)
+    return np.where(mask[..., None], out, img).astype(img.dtype)
+
 # %% ../nbs/04_unet.ipynb #c812fee8
 def compact_body(widths=(16, 32, 64, 128), n_in: int = 3) -> nn.Sequential:
     "A small CNN encoder: a stride-4 stem, then one stride-2 stage per extra width (downsampling 32x in all)."
@@ -128,7 +146,7 @@ def _residual_end(unet: DynamicUnet, aware: bool, mask_prior: float = 0.02):
 def build_restorer(arch: str = 'resnet34', pretrained='auto', aware: bool = False, self_attention: bool = True,
                    blur: bool = True, last_cross: bool = True, weight_norm: bool = True, y_range=(0., 1.),
                    n_in: int = 3, mask_threshold: float | None = 0.5, widths=(16, 32, 64, 128), head: int = 16,
-                   residual: bool = False, mask_dilate: int = 0) -> Restorer:
+                   residual: bool = False, mask_dilate: int = 0, fill: str = 'network') -> Restorer:
     "The dissertation's DynamicUnet restorer on a torchvision `arch` (or `'compact'`); `aware` adds the damage-mask channel."
     if aware and n_in != 3: raise ValueError(f"a damage-aware restorer blends with its RGB input, so n_in must be 3 (got {n_in})")
     n_out = 4 if aware else 3
@@ -144,10 +162,10 @@ def build_restorer(arch: str = 'resnet34', pretrained='auto', aware: bool = Fals
         if arch == 'compact' and last_cross: _thin_head(unet, head, n_in, n_out, norm_type)
         if residual: _residual_end(unet, aware)
     model = Restorer(unet, aware=aware, y_range=y_range, n_in=n_in, mask_threshold=mask_threshold,
-                     residual=residual, mask_dilate=mask_dilate)
+                     residual=residual, mask_dilate=mask_dilate, fill=fill)
     model.config = dict(arch=arch, aware=aware, self_attention=self_attention, blur=blur, last_cross=last_cross,
                         weight_norm=weight_norm, y_range=list(y_range), n_in=n_in, mask_threshold=mask_threshold,
-                        residual=residual, mask_dilate=mask_dilate)
+                        residual=residual, mask_dilate=mask_dilate, fill=fill)
     if arch == 'compact': model.config.update(widths=list(widths), head=head)
     return model
 
@@ -267,6 +285,7 @@ def save_restorer(model: Restorer, config: dict | None = None, folder='.') -> Pa
     cfg, built = dict(config or {}), dict(getattr(model, 'config', {}))
     if hasattr(model, 'mask_threshold'): built['mask_threshold'] = model.mask_threshold
     if hasattr(model, 'mask_dilate'): built['mask_dilate'] = model.mask_dilate
+    if hasattr(model, 'fill'): built['fill'] = model.fill
     clash = sorted(k for k in built if k in cfg and _jsonable(cfg[k]) != _jsonable(built[k]))
     if clash: raise ValueError(f"save_restorer: config {clash} contradict(s) how the model was built: {built}")
     cfg.update(built)
