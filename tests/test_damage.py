@@ -1,5 +1,5 @@
 """Damage synthesis and `film-restore build-data`, as a user runs them (offline, built-in photos only)."""
-import csv, hashlib, json, os, signal, subprocess, sys, time
+import contextlib, csv, hashlib, json, os, signal, subprocess, sys, time
 from pathlib import Path
 
 import cv2
@@ -220,32 +220,33 @@ def _wait_gone(pids, seconds=20):
     return [p for p in pids if _running(p)]
 
 
-@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')
-def test_killing_the_builder_ends_its_workers(tmp_path):
-    "kill -9 of build-data leaves no worker running: each worker ends when its parent dies."
-    proc, workers = _start_builder(tmp_path / 'd')
+@contextlib.contextmanager
+def _busy_builder(out):
+    "A running `build-data` whose two workers have taken up photos: yields `(proc, workers)`, and never leaves them behind."
+    proc, workers = _start_builder(out)
     try:
         assert proc.poll() is None and len(workers) == 2, 'the build ended before its workers could be seen'
         time.sleep(1.0)                            # let them take up photos
+        yield proc, workers
+    finally:                                       # even when the test fails
+        if proc.poll() is None: proc.kill()
+        for p in workers:
+            if _running(p): os.kill(p, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')
+def test_killing_the_builder_ends_its_workers(tmp_path):
+    "kill -9 of build-data leaves no worker running: each worker ends when its parent dies."
+    with _busy_builder(tmp_path / 'd') as (proc, workers):
         proc.kill(); proc.wait(10)
         left = _wait_gone(workers)
         assert not left, f'orphan workers still running: {left}'
-    finally:
-        for p in workers:
-            if _running(p): os.kill(p, signal.SIGKILL)   # never leave them behind, even when the test fails
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')
 def test_sigterm_stops_the_builder_and_its_workers(tmp_path):
     "SIGTERM to build-data: it stops its workers, says how to resume, and exits; nothing keeps running."
-    proc, workers = _start_builder(tmp_path / 'd')
-    try:
-        assert proc.poll() is None and len(workers) == 2, 'the build ended before its workers could be seen'
-        time.sleep(1.0)
+    with _busy_builder(tmp_path / 'd') as (proc, workers):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 130
         assert not _wait_gone(workers)
-    finally:
-        if proc.poll() is None: proc.kill()
-        for p in workers:
-            if _running(p): os.kill(p, signal.SIGKILL)
