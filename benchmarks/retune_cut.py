@@ -2,7 +2,7 @@
 
     python benchmarks/retune_cut.py MODEL_DIR DATA_DIR [--size 256]
 
-The same `training.tune_mask_cut` that `film-restore train` runs at the end of the recipe (threshold, dilation and,
+The same `training.choose_mask_cut` that `film-restore train` runs at the end of the recipe (threshold, dilation and,
 for the detector recipe, network or Telea fill), for a model trained before the grid grew. Rewrites the model's
 `config.json` (`mask_threshold`, `mask_dilate`, `fill`, `mask_tuning`, `shippable`), atomically; the weights are
 not touched.
@@ -11,7 +11,7 @@ import argparse, json
 from pathlib import Path
 
 from film_restore.loaders import get_dls
-from film_restore.training import tune_mask_cut, RECIPES
+from film_restore.training import choose_mask_cut, RECIPES
 from film_restore.unet import load_restorer, save_restorer
 
 
@@ -22,13 +22,10 @@ def main():
     model, cfg = load_restorer(a.model)
     fills = RECIPES.get(cfg.get('recipe'), {}).get('tune_fills', ('network',))
     dl = get_dls(a.data, a.size, bs=16, num_workers=0, augment=False).valid
-    thr, dil, fill, table = tune_mask_cut(model, dl, fills=fills)
-    best, noop = max(r['psnr'] for r in table[1:]), table[0]['psnr']
-    model.mask_threshold, model.mask_dilate, model.fill = thr, dil, fill
+    table, shippable = choose_mask_cut(model, dl, fills=fills)
     keep = {k: v for k, v in cfg.items() if k not in ('mask_threshold', 'mask_dilate', 'fill')}
-    save_restorer(model, dict(keep, mask_tuning=table, shippable=best > noop), a.model)
-    print(f"{a.model}: threshold {thr}, dilation {dil} px, {fill} fill: {best:.3f} dB on validation "
-          f"against {noop:.3f} for doing nothing -> shippable {best > noop}")
+    save_restorer(model, dict(keep, mask_tuning=table, shippable=shippable), a.model)
+    print(f"{a.model}: saved; shippable {shippable}")
 
 
 if __name__ == '__main__':

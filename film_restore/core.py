@@ -189,11 +189,6 @@ def atomic_write(path, write) -> Path:
         raise
     return path
 
-def _write_bytes(data):
-    def _w(tmp):
-        with open(tmp, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
-    return _w
-
 _EXTS = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

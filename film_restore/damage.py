@@ -477,7 +477,7 @@ def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, 
     rng = np.random.default_rng(seed)
     bank = bank if bank is not None else load_real_shapes()
     img = np.asarray(img, np.float32)
-    if details if details is not None else rng.random() < 0.5: img = picture_details(img, rng)
+    if rng.random() < 0.5 if details is None else details: img = picture_details(img, rng)
     base = scan_realism(img, rng)
     lo, hi = REAL_COVERAGE
     if coverage is not None: target = coverage
@@ -491,9 +491,9 @@ def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, 
     out = out * (1 - a_t[..., None]) + tint * a_t[..., None]
     out = out * (1 - a_l[..., None]) + tone_l * a_l[..., None]
     d8, c8 = quantise8(out), quantise8(base)
-    if jpeg if jpeg is not None else rng.random() < 0.5:
+    if rng.random() < 0.5 if jpeg is None else jpeg:
+        damaged_px = (d8 != c8).any(axis=2)
         d8 = jpeg_roundtrip(d8, int(rng.integers(50, 98)))
-        damaged_px = (quantise8(out) != c8).any(axis=2)
         c8 = np.where(damaged_px[..., None], c8, d8)   # outside the damage, the target is the compressed scan itself
     mask = (d8 != c8).any(axis=2)
     # the soft mask says how much each pixel *visibly* changed: a bright speck on a bright sky that moved a pixel by two
@@ -583,11 +583,11 @@ def _recorded_rows(out, rec) -> list | None:
     "The rows of a photo's record `rec`, or None when it cannot be read or any file it lists is missing or empty."
     try: rows = json.loads(Path(rec).read_text())
     except (OSError, ValueError): return None
-    if not isinstance(rows, list): return None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows): return None
     for r in rows:
         for kind in ('clean', 'damaged', 'mask'):
-            f = Path(out) / str(r.get(kind, '') if isinstance(r, dict) else '')
-            if not r or not f.is_file() or f.stat().st_size == 0: return None
+            f = Path(out) / str(r.get(kind, ''))   # a missing entry names the folder itself: not a file
+            if not f.is_file() or f.stat().st_size == 0: return None
     return rows
 
 # %% ../nbs/02_damage.ipynb #245ee140

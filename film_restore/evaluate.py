@@ -119,7 +119,6 @@ class ModelRestorer:
     "A trained restorer (folder with model.pth and config.json) as a `f(img) -> (restored, mask_or_None)` callable."
     needs_mask = False
     def __init__(self, folder=None, device=None, precision=None, model=None, fill='network', radius=3):
-        if fill not in FILLS: raise ValueError(f'fill must be one of {", ".join(FILLS)}, not {fill!r}')
         self.device = torch.device(device) if device is not None else get_device()
         self.folder = Path(folder) if folder is not None else None
         if model is None:

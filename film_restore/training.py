@@ -31,7 +31,8 @@ from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, L
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'stage_bs', 'plan_stages', 'fit_to_budget',
            'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint',
-           'fit_one_cycle_from', 'tune_mask_cut', 'training_sizes', 'seconds_per_image', 'train_recipe', 'train_cli']
+           'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes', 'seconds_per_image',
+           'train_recipe', 'train_cli']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -214,6 +215,18 @@ def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fi
     # the best PSNR; among equals, the more cautious cut (higher threshold, less dilation), then the network's own fill
     best = max(table[1:], key=lambda r: (r['psnr'], r['threshold'], -r['dilate'], r['fill'] == 'network'))
     return best['threshold'], best['dilate'], best['fill'], table
+
+def choose_mask_cut(model, dl, fills=('network',)) -> tuple[list[dict], bool]:
+    "Set `model`'s mask threshold, dilation and fill to the best of `tune_mask_cut` on `dl`; returns `(table, shippable)`."
+    thr, dil, fill, table = tune_mask_cut(model, dl, fills=fills)
+    model.mask_threshold, model.mask_dilate, model.fill = thr, dil, fill
+    print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px, {fill} fill")
+    best, noop = max(r['psnr'] for r in table[1:]), table[0]['psnr']
+    shippable = best > noop   # a model that does worse than leaving the scan alone must not be shipped
+    if not shippable:
+        print(f"WARNING: on validation this model ({best:.2f} dB) does not beat doing nothing ({noop:.2f} dB); "
+              f"saved with shippable=false")
+    return table, shippable
 
 # %% ../nbs/06_training.ipynb #07baa821
 def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') -> tuple[int, ...]:
@@ -400,14 +413,7 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     learn.model.eval()
     tuning, shippable = None, None   # None: not judged (only aware recipes are compared with doing nothing)
     if R['aware'] and R.get('tune_mask'):
-        thr, dil, fill, tuning = tune_mask_cut(learn.model, learn.dls.valid, fills=R.get('tune_fills', ('network',)))
-        learn.model.mask_threshold, learn.model.mask_dilate, learn.model.fill = thr, dil, fill
-        print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px, {fill} fill")
-        best, noop = max(r['psnr'] for r in tuning[1:]), tuning[0]['psnr']
-        shippable = best > noop   # a model that does worse than leaving the scan alone must not be shipped
-        if not shippable:
-            print(f"WARNING: on validation this model ({best:.2f} dB) does not beat doing nothing ({noop:.2f} dB); "
-                  f"saved with shippable=false")
+        tuning, shippable = choose_mask_cut(learn.model, learn.dls.valid, fills=R.get('tune_fills', ('network',)))
     vals = learn.validate()
     names = [m.name for m in learn.metrics]
     metrics = dict(valid_loss=float(vals[0]), **{n: float(v) for n, v in zip(names, vals[1:]) if v is not None})
