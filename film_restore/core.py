@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import cv2
+import jpeglib
 from PIL import Image, ImageOps, UnidentifiedImageError
 import torch
 # fastai still calls torch.jit.script at import; the deprecation notice means nothing to our users
@@ -21,11 +22,12 @@ from fastai.callback.core import Callback
 
 # %% auto #0
 __all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or', 'ImageReadError',
-           'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write', 'save_image', 'image2tensor',
-           'tensor2image', 'rgb2lab', 'lab2rgb', 'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images',
-           'course_images_dir', 'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast',
-           'precision_callbacks', 'WeightsUnavailableError', 'weights_file', 'weights_available',
-           'load_torchvision_model', 'main', 'default_model_summary', 'system_info', 'info_cli']
+           'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write', 'save_image',
+           'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
+           'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
+           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'WeightsUnavailableError',
+           'weights_file', 'weights_available', 'load_torchvision_model', 'main', 'default_model_summary',
+           'system_info', 'info_cli']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -277,6 +279,51 @@ def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = Non
             _encode(arr, fmt, info.icc if info else None, quality, exif=getattr(info, 'exif', None), f=f)
             f.flush(); os.fsync(f.fileno())
     return atomic_write(path, write)
+
+# %% ../nbs/00_core.ipynb #45a3a409
+_ORIENT_BACK = {  # the inverse of each _ORIENT step: upright pixels -> the way the file stores them
+    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+    5: lambda a: np.swapaxes(a, 0, 1), 6: lambda a: np.rot90(a, 1),
+    7: lambda a: np.rot90(a[::-1], -1), 8: lambda a: np.rot90(a, -1)}
+
+def jpeg_block_masks(dct, changed: np.ndarray) -> list[np.ndarray]:
+    "For each component of the JPEG `dct` (jpeglib), which of its 8x8 blocks lie in an MCU that `changed` (HxW bool, the file's orientation) touches."
+    samp = np.asarray(dct.samp_factor).reshape(-1, 2)            # (vertical, horizontal) per component
+    vmax, hmax = samp[:, 0].max(), samp[:, 1].max()
+    mh, mw = 8 * vmax, 8 * hmax                                   # an MCU's size in pixels
+    H, W = changed.shape
+    rows, cols = -(-H // mh), -(-W // mw)
+    padded = np.zeros((rows * mh, cols * mw), bool); padded[:H, :W] = changed
+    mcu = padded.reshape(rows, mh, cols, mw).any(axis=(1, 3))
+    comps = [dct.Y] + ([dct.Cb, dct.Cr] if dct.has_chrominance else [])
+    return [np.repeat(np.repeat(mcu, v, 0), h, 1)[:c.shape[0], :c.shape[1]] for c, (v, h) in zip(comps, samp)]
+
+# %% ../nbs/00_core.ipynb #97f1e7c8
+def save_jpeg_repair(src, img: np.ndarray, changed: np.ndarray, path) -> Path:
+    "Write `img` (uint8 HxWx3 or HxW, upright as `load_image` gave it) to `path` as the JPEG `src` with only the MCUs `changed` touches re-encoded."
+    src, path = Path(src), Path(path)
+    with Image.open(src) as im: orient = _orientation(im)
+    back = _ORIENT_BACK.get(orient, lambda a: a)
+    a, changed = np.ascontiguousarray(back(np.asarray(img))), np.ascontiguousarray(back(np.asarray(changed, bool)))
+    if a.dtype != np.uint8: raise ValueError(f"{path}: a JPEG holds 8 bits per channel, got {a.dtype}")
+    dct = jpeglib.read_dct(str(src))
+    if dct.has_black: raise ValueError(f"{src}: a CMYK JPEG cannot be repaired block by block")
+    if (dct.height, dct.width) != a.shape[:2]:
+        raise ValueError(f"{src}: the picture is {a.shape[1]}x{a.shape[0]} but the file's blocks are {dct.width}x{dct.height}")
+    if dct.has_chrominance and a.ndim == 2: a = np.repeat(a[..., None], 3, 2)
+    if not dct.has_chrominance and a.ndim == 3: a = (a.astype(np.float32).mean(-1) + 0.5).astype(np.uint8)
+    masks = jpeg_block_masks(dct, changed)
+    with tempfile.TemporaryDirectory(prefix='film_restore_jpeg_') as d:
+        # the same tables and sampling, so each repaired block is coded exactly as the input codes its neighbours
+        enc = jpeglib.from_spatial(a if a.ndim == 3 else a[..., None]); enc.samp_factor = dct.samp_factor
+        enc.write_spatial(str(Path(d) / 'enc.jpg'), qt=dct.qt, quant_tbl_no=dct.quant_tbl_no)
+        new = jpeglib.read_dct(str(Path(d) / 'enc.jpg'))
+    if not (np.array_equal(new.qt, dct.qt) and np.array_equal(new.samp_factor, dct.samp_factor)):
+        raise ValueError(f"{src}: its JPEG coding could not be reproduced, so its blocks cannot be kept")
+    for name, m in zip(('Y', 'Cb', 'Cr'), masks):
+        getattr(dct, name)[m] = getattr(new, name)[m]
+    # optimised Huffman tables: smaller, and lossless (a progressive input comes back baseline, a few % larger)
+    return atomic_write(path, lambda tmp: dct.write_dct(str(tmp), flags=['+OPTIMIZE_CODING']))
 
 # %% ../nbs/00_core.ipynb #8bf0d8c8
 def image2tensor(img) -> torch.Tensor:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .core import (load_image, save_image, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
+from .core import (load_image, save_image, save_jpeg_repair, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
 
@@ -239,7 +239,9 @@ def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, devic
             g = np.empty(res.shape[:2], dt)
             for r in range(0, len(g), 256): g[r:r + 256] = (res[r:r + 256].astype(np.float32).mean(-1) + 0.5).astype(dt)
             res = g
-        save_image(res, out, info=info, grey=grey)
+        if out_fmt == 'JPEG' and info.format == 'JPEG' and colorize is None:   # the input's own blocks, outside the repairs
+            save_jpeg_repair(path, res, mask if mask is not None else np.ones(res.shape[:2], bool), out)
+        else: save_image(res, out, info=info, grey=grey)
     # the image first, then what describes it: an interrupted run never leaves a mask or review without its image
     if mask is not None and save_mask:
         save_image(np.where(mask, np.uint8(255), np.uint8(0)), mask_path(out), bit_depth=8, grey=True)

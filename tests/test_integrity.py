@@ -147,6 +147,42 @@ def test_jpeg_with_nothing_to_restore_is_copied_byte_for_byte(tmp_path):
     assert (tmp_path / 'out' / 'photo.jpg').read_bytes() == src.read_bytes()
 
 
+@pytest.mark.parametrize('subsampling,orient', [(2, 6), (0, 1), ('grey', 8)])
+def test_jpeg_keeps_every_untouched_block(tmp_path, subsampling, orient):
+    "A JPEG with specks: only the MCUs the mask touches are re-encoded; every other block is the input's own."
+    import cv2, jpeglib
+    from film_restore.core import jpeg_block_masks
+    rng = np.random.default_rng(1)
+    pic = cv2.resize(rng.integers(40, 150, (10, 12, 3), dtype=np.uint8), (120, 100), interpolation=cv2.INTER_CUBIC)
+    for y, x in [(20, 30), (70, 90), (71, 10)]: pic[y:y + 3, x:x + 3] = 255        # three bright specks
+    src = tmp_path / 'in' / 'scan.jpg'; src.parent.mkdir()
+    ex = Image.Exif(); ex[0x0112] = orient; ex[0x010f] = 'Scanner Co'
+    im = Image.fromarray(pic).convert('L') if subsampling == 'grey' else Image.fromarray(pic)
+    im.save(src, quality=82, exif=ex, **({} if subsampling == 'grey' else dict(subsampling=subsampling)))
+    before = src.read_bytes()
+    s = restore_paths([src], tmp_path / 'out', model=SpeckModel(), save_mask=True, progress=False, log=None, tile=64, overlap=32)
+    assert s['restored'] == 1 and src.read_bytes() == before
+    out = tmp_path / 'out' / 'scan.jpg'
+    mask = np.asarray(Image.open(tmp_path / 'out' / 'scan_mask.png')) > 0           # upright, as the user sees it
+    assert 0 < mask.mean() < 0.2
+    a, b = jpeglib.read_dct(str(src)), jpeglib.read_dct(str(out))
+    from film_restore.core import _ORIENT_BACK
+    masks = jpeg_block_masks(a, _ORIENT_BACK.get(orient, lambda m: m)(mask))
+    comps = ['Y'] + ['Cb', 'Cr'] * a.has_chrominance
+    for name, m in zip(comps, masks):
+        assert np.array_equal(getattr(a, name)[~m], getattr(b, name)[~m]), name
+    assert np.array_equal(a.qt, b.qt) and np.array_equal(a.samp_factor, b.samp_factor)
+    # decoded: every pixel of every untouched block (plain chroma upsampling), and one pixel beyond with the usual decoder
+    plain = lambda f: jpeglib.read_spatial(str(f), flags=['-DO_FANCY_UPSAMPLING']).spatial
+    kept = np.repeat(np.repeat(~masks[0], 8, 0), 8, 1)[:a.height, :a.width]
+    assert np.array_equal(plain(src)[kept], plain(out)[kept])
+    near = cv2.dilate((~kept).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    assert np.array_equal(np.asarray(Image.open(src))[~near], np.asarray(Image.open(out))[~near])
+    assert Image.open(out).getexif().get(0x010f) == 'Scanner Co' and Image.open(out).getexif().get(0x0112) == orient
+    assert len(out.read_bytes()) < 1.1 * len(before)
+    assert load_image(out, native=True)[0][mask].mean() < 250                       # the specks are gone
+
+
 def test_output_format(tmp_path):
     import tifffile
     d = tmp_path / 'in'; d.mkdir()
