@@ -21,9 +21,9 @@ warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', c
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or', 'ImageReadError',
-           'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write', 'save_image',
-           'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
+__all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or', 'progress_bar',
+           'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
+           'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
            'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
            'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'WeightsUnavailableError',
            'weights_file', 'weights_available', 'load_torchvision_model', 'main', 'default_model_summary',
@@ -41,6 +41,26 @@ def is_fast() -> bool:
 def fast_or(full, fast):
     "`fast` in fast mode, `full` otherwise: how notebooks size their data and epochs."
     return fast if is_fast() else full
+
+# %% ../nbs/00_core.ipynb #37133a41
+class _LineStream:
+    "A file-like wrapper that turns tqdm's in-place redraws into one plain line per update."
+    def __init__(self, f): self.f = f
+    def write(self, s):
+        s = s.replace('\x1b[A', '').replace('\r', '\n')   # tqdm's cursor moves and redraws
+        for line in s.split('\n'):
+            if line.strip(): self.f.write(line.rstrip() + '\n')
+    def flush(self): self.f.flush()
+
+def progress_bar(iterable=None, total=None, desc: str = '', unit: str = 'it', disable: bool = False, leave: bool = True,
+             file=None, log_every: float = 10.0):
+    "A tqdm bar on `file` (default stderr): redrawn in a terminal, one line per update (at most every `log_every` s) otherwise."
+    from tqdm.auto import tqdm
+    f = file if file is not None else sys.stderr
+    tty = hasattr(f, 'isatty') and f.isatty()
+    if tty or 'ipykernel' in sys.modules: return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, leave=leave, file=file)
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, leave=True, file=_LineStream(f),
+                mininterval=log_every, maxinterval=max(log_every, 60.0), ncols=80, ascii=True)
 
 # %% ../nbs/00_core.ipynb #f308119a
 class ImageReadError(ValueError):
@@ -72,12 +92,13 @@ def _orientation(im):
     try: return int(im.getexif().get(0x0112, 1))
     except Exception: return 1
 
-def _cv2_pixels(data: bytes):
-    "Pixels of a PNG/TIFF as OpenCV reads them (uint8/uint16, BGR order), or None."
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+def _cv2_pixels(path):
+    "Pixels of a PNG/TIFF file as OpenCV reads them, turned to RGB(A) order in place (uint8/uint16), or None."
+    arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)   # straight from the file: no copy of its bytes in memory
     if arr is None or arr.dtype not in (np.uint8, np.uint16): return None
-    if arr.ndim == 3 and arr.shape[2] == 3: arr = arr[..., ::-1]
-    elif arr.ndim == 3 and arr.shape[2] == 4: arr = arr[..., [2, 1, 0, 3]]
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        for r in range(0, len(arr), 256):   # BGR -> RGB a band at a time: no second copy of a 600 MB scan
+            arr[r:r + 256, :, [0, 2]] = arr[r:r + 256, :, [2, 0]]
     elif arr.ndim == 3 and arr.shape[2] == 1: arr = arr[..., 0]
     elif arr.ndim != 2: return None
     return arr
@@ -132,24 +153,24 @@ def load_image(path, native: bool = False) -> tuple[np.ndarray, ImageInfo]:
     "Read `path` as float32 RGB in [0, 1] (HxWx3), EXIF orientation applied, plus what it takes to write it back.\n\n`native=True`: the file's own uint8/uint16 values instead (a quarter or half of float32's memory)."
     path = Path(path)
     check_image(path)  # the header first: a pipe, a folder, a bomb, pages or CMYK are refused before reading
-    data = path.read_bytes()
     try:
         with _own_size_limit():
-            im = Image.open(io.BytesIO(data)); im.load()
+            im = Image.open(path); im.load()
     except UnidentifiedImageError: raise ImageReadError(path, "not an image file Pillow or OpenCV can read")
     except (OSError, SyntaxError, ValueError) as e: raise ImageReadError(path, f"damaged or truncated image ({e})")
     fmt = _FORMATS.get(im.format, im.format or 'PNG')
     icc, orient = im.info.get('icc_profile'), _orientation(im)
     exif = _exif_block(im, orient)
     # a PNG says in its header whether it is grey (colour types 0 and 4); Pillow calls 16-bit grey+alpha 'RGBA'
-    grey_png = fmt == 'PNG' and len(data) > 25 and data[25] in (0, 4)
+    with open(path, 'rb') as f: head = f.read(26)
+    grey_png = fmt == 'PNG' and len(head) > 25 and head[25] in (0, 4)
     grey_in = im.mode in _GREY_MODES or grey_png
     arr = None
     if fmt in ('PNG', 'TIFF') and im.mode in ('RGB', 'RGBA', 'I;16', 'I;16B', 'L') + (('LA',) if fmt == 'PNG' else ()):
         im.close()  # Pillow's copy of the pixels goes before OpenCV makes its own
-        arr = _cv2_pixels(data)  # OpenCV keeps 16 bits (it reads a TIFF's grey+alpha wrongly: Pillow does those)
+        arr = _cv2_pixels(path)  # OpenCV keeps 16 bits (it reads a TIFF's grey+alpha wrongly: Pillow does those)
         if arr is None:
-            im = Image.open(io.BytesIO(data))
+            im = Image.open(path)
             with _own_size_limit(): im.load()
     if arr is None:  # Pillow's decoding: palettes, 1-bit, JPEG, grey+alpha TIFF, ...
         if im.mode in ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I'):
@@ -159,8 +180,8 @@ def load_image(path, native: bool = False) -> tuple[np.ndarray, ImageInfo]:
             target = ('LA' if has_alpha else 'L') if im.mode in _GREY_MODES else ('RGBA' if has_alpha else 'RGB')
             arr = np.asarray(im.convert(target))
             if arr.ndim == 3 and arr.shape[2] == 2: arr = np.dstack([arr[..., 0]] * 3 + [arr[..., 1]])
+    im.close()
     if orient in _ORIENT: arr = np.ascontiguousarray(_ORIENT[orient](arr))
-    del data
     bit_depth = 16 if arr.dtype == np.uint16 else 8
     top = 65535.0 if bit_depth == 16 else 255.0
     grey = arr.ndim == 2 or (grey_in and arr.shape[2] == 4 and np.array_equal(arr[..., 0], arr[..., 1])
@@ -280,7 +301,7 @@ def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = Non
             f.flush(); os.fsync(f.fileno())
     return atomic_write(path, write)
 
-# %% ../nbs/00_core.ipynb #45a3a409
+# %% ../nbs/00_core.ipynb #03a13208
 _ORIENT_BACK = {  # the inverse of each _ORIENT step: upright pixels -> the way the file stores them
     2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
     5: lambda a: np.swapaxes(a, 0, 1), 6: lambda a: np.rot90(a, 1),
@@ -298,7 +319,7 @@ def jpeg_block_masks(dct, changed: np.ndarray) -> list[np.ndarray]:
     comps = [dct.Y] + ([dct.Cb, dct.Cr] if dct.has_chrominance else [])
     return [np.repeat(np.repeat(mcu, v, 0), h, 1)[:c.shape[0], :c.shape[1]] for c, (v, h) in zip(comps, samp)]
 
-# %% ../nbs/00_core.ipynb #97f1e7c8
+# %% ../nbs/00_core.ipynb #e4a5b7d4
 def save_jpeg_repair(src, img: np.ndarray, changed: np.ndarray, path) -> Path:
     "Write `img` (uint8 HxWx3 or HxW, upright as `load_image` gave it) to `path` as the JPEG `src` with only the MCUs `changed` touches re-encoded."
     src, path = Path(src), Path(path)

@@ -17,7 +17,7 @@ import cv2
 import torch
 from pytorch_msssim import ssim as _ssim
 
-from .core import _package_dir, is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write
+from .core import _package_dir, is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write, progress_bar
 from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
@@ -659,7 +659,6 @@ def _raise_interrupt(signum, frame): raise KeyboardInterrupt(f"signal {signum}")
 def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0, limit=None, n_random=None, margin=None,
                   split='auto', workers=2, progress=True, api_key=None, cache_dir=None) -> dict:
     "Build a paired dataset from `sources` into `out` (layout in DEVELOPING.md); returns the manifest."
-    from tqdm.auto import tqdm
     sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
     sizes = sorted(int(s) for s in sizes)
     n_random = fast_or(4, 1) if n_random is None else int(n_random)
@@ -684,7 +683,7 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
     daemon = multiprocessing.current_process().daemon
     jobs = [(ref, out, sizes, damage, seed, n_random, m) for ref, m in refs]
     results, failed = {}, []
-    bar = tqdm(total=len(jobs), desc='build-data', unit='photo', disable=not progress)
+    bar = progress_bar(total=len(jobs), desc='build-data', unit='photo', disable=not progress)
     if workers <= 1 or daemon or len(jobs) == 1:
         for j in jobs:
             rows, why = _photo_job(*j)

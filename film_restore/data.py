@@ -14,10 +14,9 @@ import numpy as np
 import cv2
 import requests
 from PIL import Image, UnidentifiedImageError
-from tqdm import tqdm
 
 import film_restore
-from .core import load_image, ImageReadError, atomic_write
+from .core import load_image, ImageReadError, atomic_write, progress_bar, _package_dir
 
 # %% auto #0
 __all__ = ['SKIMAGE_PHOTOS', 'IMAGE_EXTS', 'FLICKR_REST_URL', 'FLICKR_SIZES', 'SPLITS', 'slugify', 'unique_ids', 'as_rgb_float',
@@ -87,8 +86,8 @@ SKIMAGE_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'immunohistochemis
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff')
 
 def samples_dir() -> Path:
-    "The repository's `images/samples/` (absent in a wheel install)."
-    return Path(film_restore.__file__).resolve().parent.parent / 'images' / 'samples'
+    "The sample photos' folder, `film_restore/samples/`: package data, so a wheel install has them too."
+    return _package_dir() / 'samples'
 
 def _sorted_unique(photos: list[PhotoRef], skipped, limit=None) -> PhotoList:
     "Sort by id (deterministic order) and keep the first `limit`."
@@ -98,7 +97,7 @@ def _sorted_unique(photos: list[PhotoRef], skipped, limit=None) -> PhotoList:
     return PhotoList(photos[:limit] if limit is not None else photos, list(skipped))
 
 def builtin_photos() -> PhotoList:
-    "The sample photos in `images/samples/` plus colour photos that scikit-image and scikit-learn ship."
+    "The sample photos in `film_restore/samples/` plus colour photos that scikit-image and scikit-learn ship."
     photos, skipped = [], []
     sd = samples_dir()
     if sd.is_dir():
@@ -220,7 +219,7 @@ def download_urls(urls, out_dir, retries: int = 3, timeout: float = 30, names=No
     for u in [u for u, v in manifest.items() if v.get('file') in used and plan.get(u) != v.get('file')]:
         del manifest[u]  # that file name now belongs to another URL: the old record is stale
     photos, skipped, saved = [], [], time.monotonic()
-    for url in tqdm(list(plan), desc='download', unit='file', disable=not progress):
+    for url in progress_bar(list(plan), desc='download', unit='file', disable=not progress):
         fname = plan[url]
         entry = manifest.get(url, {}) if manifest.get(url, {}).get('file') == fname else {}
         dest = out_dir / fname

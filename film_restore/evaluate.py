@@ -21,9 +21,8 @@ import torch
 import matplotlib
 import matplotlib.pyplot as plt
 from pytorch_msssim import ssim
-from tqdm.auto import tqdm
 
-from .core import (atomic_write, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
+from .core import (atomic_write, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
 from .unet import FILLS, load_restorer, split_output, pad_to_multiple, crop_to, dilate_mask
 from .losses import VISIBLE_CHANGE
@@ -286,7 +285,7 @@ def evaluate(data, restorers, split='test', size=None, out=None, limit=None, gal
     items = load_items(data, split, size, limit)
     has_masks = all(it['mask'] is not None for it in items)
     per = {name: [] for name in restorers}
-    for it in tqdm(items, desc=f'evaluate {split}', disable=not progress):
+    for it in progress_bar(items, desc=f'evaluate {split}', disable=not progress):
         clean, _ = load_image(it['clean']); damaged, _ = load_image(it['damaged'])
         if clean.shape != damaged.shape: raise ValueError(f"{it['damaged']}: size {damaged.shape} differs from {it['clean']} {clean.shape}")
         soft = _read_soft_mask(it['mask']) if it['mask'] is not None else None
@@ -417,7 +416,7 @@ def tune_classical(data, split='validation', size=None, limit=None, grid=None, p
     pairs = [(load_image(it['clean'])[0], load_image(it['damaged'])[0]) for it in items]
     scores = []
     combos = [(k, t, g) for k in grid['ksize'] for t in grid['thresh'] for g in grid['grow']]
-    for k, t, g in tqdm(combos, desc='tune classical', disable=not progress):
+    for k, t, g in progress_bar(combos, desc='tune classical', disable=not progress):
         f = ClassicalRestorer(k, t, g)
         scores.append(dict(ksize=k, thresh=t, grow=g, psnr=float(np.mean([psnr(f(d)[0], c) for c, d in pairs]))))
     best = max(scores, key=lambda s: s['psnr'])

@@ -17,9 +17,8 @@ import cv2
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
-from tqdm.auto import tqdm
 
-from .core import (atomic_write, is_fast, fast_or, load_image, image2tensor, tensor2image, show_images, ImageReadError,
+from .core import (atomic_write, progress_bar, is_fast, fast_or, load_image, image2tensor, tensor2image, show_images, ImageReadError,
                                weights_available)
 from .losses import VGG_RELU_IDS, vgg16_body
 
@@ -97,7 +96,7 @@ def probe_table(pairs, k=9, body=None, names=None, progress=False):
     pairs = list(pairs)
     names = list(names) if names is not None else [f'image {i+1}' for i in range(len(pairs))]
     body = body if body is not None else probe_body()
-    cols = [differing_filters(c, d, k, body) for c, d in tqdm(pairs, desc='probe', disable=not progress)]
+    cols = [differing_filters(c, d, k, body) for c, d in progress_bar(pairs, desc='probe', disable=not progress)]
     counts = [[col[l] for col in cols] for l in range(len(LAYER_NAMES))]
     return dict(layers=LAYER_NAMES, images=names, k=k, counts=counts,
                 mean=[float(np.mean(r)) for r in counts],
@@ -140,7 +139,7 @@ def visualise_filter(layer, filt, body=None, size=56, upscales=12, scale=1.2, st
     history = []
     with ReluHooks(body) as h:
         nf = None
-        for r in tqdm(range(upscales + 1), desc=f'{LAYER_NAMES[layer]}:{filt}', disable=not progress):
+        for r in progress_bar(range(upscales + 1), desc=f'{LAYER_NAMES[layer]}:{filt}', disable=not progress):
             x = image2tensor(img)[None].requires_grad_(True)
             opt = torch.optim.Adam([x], lr=lr)
             with torch.enable_grad():

@@ -14,18 +14,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from .core import (load_image, save_image, save_jpeg_repair, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
+from .core import (load_image, save_image, save_jpeg_repair, progress_bar, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
+from .data import samples_dir
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
 
 # %% auto #0
 __all__ = ['STRIDE', 'IMAGE_EXTS', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'tile_starts',
-           'edge_ramp', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn', 'output_name', 'mask_path',
-           'review_path', 'restore_file', 'review_image', 'find_default_model', 'collect_inputs', 'restore_paths',
-           'restore_cli', 'before_after_figure', 'before_after_viewer', 'sample_photos', 'write_quickstart_report',
-           'quickstart', 'quickstart_cli']
+           'edge_ramp', 'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn',
+           'output_name', 'mask_path', 'review_path', 'restore_file', 'review_image', 'find_default_model',
+           'collect_inputs', 'restore_paths', 'restore_cli', 'before_after_figure', 'before_after_viewer',
+           'sample_photos', 'write_quickstart_report', 'quickstart', 'quickstart_cli']
 
 # %% ../nbs/09_restore.ipynb #4398f6ba
 STRIDE = 32  # the U-Nets' total downsampling: tile sides and tile positions are multiples of it
@@ -56,6 +56,29 @@ def edge_ramp(length: int, overlap: int, start: bool = True, end: bool = True) -
     if end: w = np.minimum(w, ramp[::-1].astype(np.float32))
     return w
 
+# %% ../nbs/09_restore.ipynb #23e478a2
+def defects_larger_than(mask: np.ndarray, size: int, band: int = 1024) -> np.ndarray|None:
+    "The pixels of `mask`'s 8-connected components whose box is over `size` px wide or high, or None if there are none."
+    # Labelled a band of rows at a time, with `size + 1` rows of margin on each side, because one int32 label per
+    # pixel of a 100 Mpx scan is 400 MB. A component seen whole in the window is judged on its own box; one that
+    # reaches the window's top or bottom margin from the band spans more than `size` rows, so it is too big anyway.
+    mask = np.ascontiguousarray(mask, dtype=bool)
+    H, W = mask.shape
+    big, halo = None, size + 1
+    for c0 in range(0, H, band):
+        c1 = min(H, c0 + band)
+        w0, w1 = max(0, c0 - halo), min(H, c1 + halo)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask[w0:w1].view(np.uint8), connectivity=8)
+        top, bottom = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT]
+        too_big = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) > size
+        too_big |= (top == 0) & (w0 > 0) | (bottom == w1 - w0) & (w1 < H)
+        too_big[0] = False  # label 0 is the background
+        if too_big.any():
+            if big is None: big = np.zeros((H, W), bool)
+            big[c0:c1] = too_big[labels[c0 - w0:c1 - w0]]
+    return big
+
+
 # %% ../nbs/09_restore.ipynb #2dd4a8eb
 def damage_mask(logits: np.ndarray, threshold: float = 0.5, dilate: int = 0, max_defect_size: int|None = None) -> np.ndarray:
     "Pixels to restore: `sigmoid(logits) > threshold`, less components over `max_defect_size` px (0/None: no limit), grown by `dilate` px."
@@ -67,14 +90,10 @@ def _logit_cut(threshold: float) -> float: return math.log(threshold / (1 - thre
 
 def _finish_mask(mask: np.ndarray, dilate: int = 0, max_defect_size: int|None = None) -> np.ndarray:
     "`damage_mask`'s work after the cut: drop components over `max_defect_size` px, grow by `dilate` px."
-    big = None
-    if max_defect_size and mask.any():
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-        too_big = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) > max_defect_size
-        too_big[0] = False  # label 0 is the background
-        if too_big.any(): big = too_big[labels]; mask &= ~big
-    mask = dilate_mask(mask, dilate)
-    if big is not None: mask &= ~big  # the margin of a kept speck never eats into a dropped defect
+    big = defects_larger_than(mask, max_defect_size) if max_defect_size and mask.any() else None
+    if big is not None: mask[big] = False
+    mask = dilate_mask(mask, dilate, inplace=True)   # `mask` is this function's to change: a fresh cut
+    if big is not None: mask[big] = False  # the margin of a kept speck never eats into a dropped defect
     return mask
 
 # %% ../nbs/09_restore.ipynb #e5b674ad
@@ -115,7 +134,10 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     # own type and cut into the mask, then their float rows are dropped.
     res = np.empty((H, W, 3), img.dtype if integer else np.float32)
     cut = None                                   # the binary cut, HxW, once the model gives a logit
-    b0, acc, wsum, lacc = 0, np.zeros((0, W, 3), np.float32), np.zeros((0, W), np.float32), None
+    # The band's arrays are made once, one tile high, and shifted up in place as the band moves down.
+    rows = max(y1 - y0 for y0, y1 in ys)
+    b0, held = 0, 0                              # the band's first row, and how many rows it holds
+    acc, wsum, lacc = np.zeros((rows, W, 3), np.float32), np.zeros((rows, W), np.float32), None
     def finish(r1):                              # rows b0..r1 of the band are final
         n = r1 - b0
         if n <= 0: return
@@ -123,16 +145,16 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
         f = acc[:n] / w[..., None]
         res[b0:r1] = (np.clip(f, 0, 1) * top + 0.5).astype(res.dtype) if integer else f
         if lacc is not None: cut[b0:r1] = lacc[:n] > _logit_cut(thr)
-    bar = tqdm(total=len(ys) * len(xs), desc='tiles', leave=False, disable=not progress)
+    bar = progress_bar(total=len(ys) * len(xs), desc='tiles', leave=False, disable=not progress)
     with torch.inference_mode():
         for y0, y1 in ys:
             ye = min(y1, H)                      # the part of the tile row inside the image
             finish(y0)
-            keep = slice(y0 - b0, None)          # the band moves down to y0, keeping the rows it already holds
-            grow = lambda a, *rest: np.concatenate([a[keep], np.zeros((max(0, ye - max(y0, b0 + len(a))),) + rest, np.float32)])
-            acc, wsum = grow(acc, W, 3), grow(wsum, W)
-            if lacc is not None: lacc = grow(lacc, W)
-            b0 = y0
+            kept = max(0, held - (y0 - b0))      # the band moves down to y0, keeping the rows it already holds
+            for a in (acc, wsum) + ((lacc,) if lacc is not None else ()):
+                if kept: a[:kept] = a[held - kept:held]
+                a[kept:] = 0
+            b0, held = y0, ye - y0
             wy = edge_ramp(y1 - y0, overlap, start=y0 > 0, end=y1 < Hp)
             for x0, x1 in xs:
                 wx = edge_ramp(x1 - x0, overlap, start=x0 > 0, end=x1 < Wp)
@@ -155,7 +177,8 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     if cut is None: return res, None
     # blended logits (weights sum to one), cut, size-limited and grown over the whole image, so seams cannot cut a speck
     mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds); del cut
-    np.copyto(res, img, where=~mask[..., None])  # outside the mask: the input itself, bit for bit
+    for r in range(0, H, 1024):   # outside the mask: the input itself, bit for bit (a band at a time: no HxW temporary)
+        np.copyto(res[r:r + 1024], img[r:r + 1024], where=~mask[r:r + 1024, :, None])
     if (fill or getattr(model, 'fill', 'network')) == 'telea':   # the mask filled from its surroundings instead
         np.copyto(res, telea_fill(img, mask), where=mask[..., None])
     return res, mask
@@ -359,7 +382,7 @@ def restore_paths(inputs, out_dir, model_dir=None, save_mask: bool = False, tile
     t0, done, skipped, failed, mp = time.perf_counter(), [], [], list(problems), 0.0
     for src, msg in problems:  # said at once, before the long work: the batch goes on without them
         if log: log(f"skipped {msg}")
-    bar = tqdm(pairs, desc='restoring', unit='file', disable=not progress)
+    bar = progress_bar(pairs, desc='restoring', unit='file', disable=not progress)
     for src, dst in bar:
         if skip_existing and dst.exists() and (not need_mask or mask_path(dst).exists()) and (not review or review_path(dst).exists()):
             skipped.append(src); continue
@@ -463,15 +486,10 @@ def before_after_viewer(before: np.ndarray, after: np.ndarray, crop: int = 256):
     return widgets.VBox([which, widgets.HBox([ys, xs]), view])
 
 # %% ../nbs/09_restore.ipynb #3f758d02
-def _repo_root() -> Path: return Path(__file__).resolve().parent.parent
-
 def sample_photos() -> list[Path]:
-    "The sample photos shipped with the package (`film_restore/samples`) or the repository (`images/samples`)."
-    for d in [Path(__file__).resolve().parent / 'samples', _repo_root() / 'images' / 'samples']:
-        if d.is_dir():
-            files = sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_EXTS)
-            if files: return files
-    return []
+    "The sample photo files shipped in the package (`data.samples_dir()`)."
+    d = samples_dir()
+    return sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_EXTS) if d.is_dir() else []
 
 def _summary_rows(results) -> list[dict]:
     "Rows (restorer, SSIM damaged, SSIM clean, PSNR) from `evaluate`'s results, whatever restorers it ran."

@@ -85,11 +85,12 @@ class Restorer(nn.Module):
             img = torch.where(self.hard_mask(logit), img, x)
         return torch.cat([img, logit], dim=1)
 
-def dilate_mask(mask, radius: int = 0):
-    "Grow a boolean mask (torch (B,1,H,W) or numpy HxW) by `radius` pixels in every direction (a square)."
+def dilate_mask(mask, radius: int = 0, inplace: bool = False):
+    "Grow a boolean mask (torch (B,1,H,W) or numpy HxW) by `radius` pixels in every direction (a square); `inplace`: in the numpy mask's own memory."
     if not radius: return mask
-    if isinstance(mask, np.ndarray):
-        return cv2.dilate(mask.astype(np.uint8), np.ones((2 * radius + 1,) * 2, np.uint8)).astype(bool)
+    if isinstance(mask, np.ndarray):   # on a uint8 view (of a copy unless `inplace`): no uint8 or int copies of a 100 Mpx mask
+        m = (mask if inplace and mask.dtype == bool and mask.flags.c_contiguous else np.ascontiguousarray(mask, dtype=bool).copy()).view(np.uint8)
+        return cv2.dilate(m, np.ones((2 * radius + 1,) * 2, np.uint8), dst=m).view(bool)
     return F.max_pool2d(mask.float(), 2 * radius + 1, 1, radius) > 0
 
 def split_output(out):
