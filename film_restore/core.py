@@ -25,9 +25,9 @@ __all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMA
            'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
            'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
            'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
-           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'WeightsUnavailableError',
-           'weights_file', 'weights_available', 'load_torchvision_model', 'main', 'default_model_summary',
-           'system_info', 'info_cli']
+           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'plain_bars',
+           'WeightsUnavailableError', 'weights_file', 'weights_available', 'load_torchvision_model', 'main',
+           'default_model_summary', 'system_info', 'info_cli']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -42,7 +42,7 @@ def fast_or(full, fast):
     "`fast` in fast mode, `full` otherwise: how notebooks size their data and epochs."
     return fast if is_fast() else full
 
-# %% ../nbs/00_core.ipynb #37133a41
+# %% ../nbs/00_core.ipynb #a45cc91a
 class _LineStream:
     "A file-like wrapper that turns tqdm's in-place redraws into one plain line per update."
     def __init__(self, f): self.f = f
@@ -492,6 +492,17 @@ def precision_callbacks(device=None) -> list:
         return [MixedPrecision()]
     if p == 'bf16': return [BF16Autocast(device.type)]
     return []
+
+# %% ../nbs/00_core.ipynb #020b8d3d
+def plain_bars(learn, stream=None):
+    "Take fastai's redrawn progress bars off `learn` when `stream` (default stdout) is not a terminal or a notebook: one line an epoch."
+    if stream is None:
+        if 'ipykernel' in sys.modules: return learn    # a notebook draws its bars as widgets
+        stream = sys.stdout
+    if hasattr(stream, 'isatty') and stream.isatty(): return learn
+    from fastai.callback.progress import ProgressCallback
+    learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, ProgressCallback)])
+    return learn
 
 # %% ../nbs/00_core.ipynb #f69420ff
 class WeightsUnavailableError(RuntimeError):

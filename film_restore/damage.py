@@ -657,7 +657,7 @@ def _raise_interrupt(signum, frame): raise KeyboardInterrupt(f"signal {signum}")
 
 # %% ../nbs/02_damage.ipynb #c3b6f532
 def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0, limit=None, n_random=None, margin=None,
-                  split='auto', workers=2, progress=True, api_key=None, cache_dir=None) -> dict:
+                  split='auto', workers=2, progress=True, api_key=None, cache_dir=None, ratios=(0.8, 0.1, 0.1)) -> dict:
     "Build a paired dataset from `sources` into `out` (layout in DEVELOPING.md); returns the manifest."
     sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
     sizes = sorted(int(s) for s in sizes)
@@ -679,7 +679,7 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
     if limit is not None: refs = refs[:int(limit)]
     if not refs: raise ValueError(f"no readable photos in {', '.join(map(str, sources))}")
     ids = [r.id for r, _ in refs]
-    splits = split_by_photo(ids, seed=seed) if split == 'auto' else {i: split for i in ids}
+    splits = split_by_photo(ids, seed=seed, ratios=ratios) if split == 'auto' else {i: split for i in ids}
     daemon = multiprocessing.current_process().daemon
     jobs = [(ref, out, sizes, damage, seed, n_random, m) for ref, m in refs]
     results, failed = {}, []

@@ -22,7 +22,7 @@ from fastai.callback.tracker import SaveModelCallback
 from fastai.callback.progress import CSVLogger
 from fastai.callback.schedule import ParamScheduler, combined_cos
 from fastcore.foundation import L
-from .core import (atomic_write, get_device, precision_for, precision_callbacks, autocast, is_fast, show_images,
+from .core import (atomic_write, get_device, precision_for, precision_callbacks, plain_bars, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill
@@ -352,6 +352,7 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     cbs = [StabilityLoss(stab)] if stab else []
     learn = Learner(first, model, loss_func=loss, opt_func=partial(Adam, sqr_mom=0.999), wd=1e-3,
                     splitter=restorer_splitter, path=out, model_dir='checkpoints', cbs=cbs + precision_callbacks(device))
+    plain_bars(learn)   # into a log file: one line an epoch, not redrawn bars
     vb0 = first.valid.one_batch()
     model.to(device).eval()
     with torch.no_grad(): loss(model(vb0[0][:2]).float(), *[t[:2] for t in vb0[1:]])   # a first call names the loss terms

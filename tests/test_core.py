@@ -1,12 +1,12 @@
 """The `film-restore` command's foundation: `info` and the dispatcher, run as a user runs them."""
-import json, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 
 EXE = Path(sys.executable).parent / 'film-restore'
 
 
-def run(*args):
-    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=300)
+def run(*args, **env):
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=300, env={**os.environ, **env})
 
 
 def test_info_reports_this_machine():
@@ -14,12 +14,20 @@ def test_info_reports_this_machine():
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     import torch
-    from film_restore.core import weights_available
+    from film_restore.core import weights_available, is_fast
     assert d['torch'] == torch.__version__
-    expected = 'fp16' if torch.cuda.is_available() else 'bf16'
-    assert d['training precision'].startswith(expected)
+    # the precision policy, read from the device info reports: fp16 on CUDA, bf16 on the CPU, fp32 elsewhere
+    device = d['device'].split()[0]
+    assert d['training precision'].split()[0] == {'cuda': 'fp16', 'cpu': 'bf16'}.get(device, 'fp32'), d
     assert d['imagenet weights resnet34'].startswith('cached') == weights_available('resnet34')
-    assert d['fast mode'] in ('on', 'off')
+    assert d['fast mode'] == ('on' if is_fast() else 'off')
+
+
+def test_info_follows_device_precision_and_fast_mode_settings():
+    d = json.loads(run('info', '--json', FILM_RESTORE_DEVICE='cpu', FILM_RESTORE_FAST='1').stdout)
+    assert (d['device'].split()[0], d['training precision'].split()[0], d['fast mode']) == ('cpu', 'bf16', 'on')
+    d = json.loads(run('info', '--json', FILM_RESTORE_DEVICE='cpu', FILM_RESTORE_PRECISION='fp32', FILM_RESTORE_FAST='0').stdout)
+    assert (d['training precision'].split()[0], d['fast mode']) == ('fp32', 'off')
 
 
 def test_unknown_command_and_help():
