@@ -55,10 +55,11 @@ class _LineStream:
 def progress_bar(iterable=None, total=None, desc: str = '', unit: str = 'it', disable: bool = False, leave: bool = True,
              file=None, log_every: float = 10.0):
     "A tqdm bar on `file` (default stderr): redrawn in a terminal, one line per update (at most every `log_every` s) otherwise."
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm as auto_tqdm   # a widget in a notebook, a redrawn line in a terminal
+    from tqdm import tqdm                      # plain text, written where it is told
     f = file if file is not None else sys.stderr
     tty = hasattr(f, 'isatty') and f.isatty()
-    if tty or 'ipykernel' in sys.modules: return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, leave=leave, file=file)
+    if tty or (file is None and 'ipykernel' in sys.modules): return auto_tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, leave=leave, file=file)
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, leave=True, file=_LineStream(f),
                 mininterval=log_every, maxinterval=max(log_every, 60.0), ncols=80, ascii=True)
 
@@ -493,7 +494,7 @@ def precision_callbacks(device=None) -> list:
     if p == 'bf16': return [BF16Autocast(device.type)]
     return []
 
-# %% ../nbs/00_core.ipynb #020b8d3d
+# %% ../nbs/00_core.ipynb #e9799577
 def plain_bars(learn, stream=None):
     "Take fastai's redrawn progress bars off `learn` when `stream` (default stdout) is not a terminal or a notebook: one line an epoch."
     if stream is None:

@@ -735,7 +735,7 @@ def build_data_cli(argv=None) -> int:
     "`film-restore build-data`: build a paired dusty/clean dataset."
     import argparse
     p = argparse.ArgumentParser(prog='film-restore build-data', description='Build paired damaged/clean/mask patches from photos.')
-    p.add_argument('--source', nargs='+', required=True, help="samples | a folder | a .txt file of URLs | flickr:SET_ID (several allowed)")
+    p.add_argument('--source', nargs='+', required=True, help="samples | course (full mode's photos: Imagenette or your Flickr albums; see data.course_photos) | a folder | a .txt file of URLs | flickr:SET_ID (several allowed)")
     p.add_argument('--out', required=True, help='output folder (new, empty, or one made by build-data with the same settings)')
     p.add_argument('--sizes', nargs='+', type=int, default=[64, 128, 256])
     p.add_argument('--damage', default='realistic', help='real | realistic | thesis | overlays:DIR | a mixture like real:3+realistic:1')

@@ -19,10 +19,11 @@ import film_restore
 from .core import load_image, ImageReadError, atomic_write, progress_bar, _package_dir
 
 # %% auto #0
-__all__ = ['SKIMAGE_PHOTOS', 'IMAGE_EXTS', 'FLICKR_REST_URL', 'FLICKR_SIZES', 'SPLITS', 'slugify', 'unique_ids', 'as_rgb_float',
-           'PhotoRef', 'PhotoList', 'samples_dir', 'builtin_photos', 'check_image', 'folder_photos', 'download_urls',
-           'FlickrError', 'flickr_photoset', 'default_cache_dir', 'read_url_list', 'photos_from', 'crop_margin',
-           'resize_short_side', 'center_crop', 'random_crops', 'photo_patches', 'split_by_photo']
+__all__ = ['SKIMAGE_PHOTOS', 'IMAGE_EXTS', 'FLICKR_REST_URL', 'FLICKR_SIZES', 'COURSE_PHOTOS_URL', 'MAX_PHOTOS_ENV',
+           'FLICKR_SETS_ENV', 'SPLITS', 'slugify', 'unique_ids', 'as_rgb_float', 'PhotoRef', 'PhotoList', 'samples_dir',
+           'builtin_photos', 'check_image', 'folder_photos', 'download_urls', 'FlickrError', 'flickr_photoset',
+           'default_cache_dir', 'read_url_list', 'photos_from', 'course_photos', 'crop_margin', 'resize_short_side',
+           'center_crop', 'random_crops', 'photo_patches', 'split_by_photo']
 
 # %% ../nbs/01_data.ipynb #c3a18c71
 def slugify(s: str, max_len: int = 80) -> str:
@@ -300,10 +301,11 @@ def read_url_list(path) -> list[str]:
 
 def photos_from(source, cache_dir=None, limit=None, api_key=None, progress: bool = True,
                 endpoint: str = FLICKR_REST_URL) -> PhotoList:
-    "Photos from `source`: 'samples', a folder, a .txt file of URLs, or 'flickr:SET_ID'; sorted by id, first `limit`."
+    "Photos from `source`: 'samples', 'course', a folder, a .txt file of URLs, or 'flickr:SET_ID'; sorted by id, first `limit`."
     s = str(source)
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     if s == 'samples': pl = builtin_photos()
+    elif s == 'course': pl = course_photos(limit=limit, progress=progress)   # full mode's photos (below)
     elif s.startswith('flickr:'):
         set_id = s.split(':', 1)[1].strip()
         if not set_id: raise ValueError(f"{s!r}: give the album id, as in flickr:72157600000000000")
@@ -313,8 +315,38 @@ def photos_from(source, cache_dir=None, limit=None, api_key=None, progress: bool
     elif s.lower().endswith('.txt') and Path(s).expanduser().is_file():
         p = Path(s).expanduser(); urls = read_url_list(p)
         pl = download_urls(urls[:limit] if limit is not None else urls, cache / f'urls-{slugify(p.stem)}', progress=progress)
-    else: raise ValueError(f"{s!r} is not a source: use 'samples', an existing folder, a .txt file of URLs, or 'flickr:SET_ID'")
+    else: raise ValueError(f"{s!r} is not a source: use 'samples', 'course', an existing folder, a .txt file of URLs, or 'flickr:SET_ID'")
     return _sorted_unique(pl.photos, pl.skipped, limit)
+
+# %% ../nbs/01_data.ipynb #4bfc6118
+COURSE_PHOTOS_URL = 'https://s3.amazonaws.com/fast-ai-imageclas/imagenette2-320.tgz'   # fastai's URLs.IMAGENETTE_320
+MAX_PHOTOS_ENV, FLICKR_SETS_ENV = 'FILM_RESTORE_MAX_PHOTOS', 'FILM_RESTORE_FLICKR_SETS'
+
+def _capped(pl: PhotoList, limit) -> PhotoList:
+    "At most `limit` photos of `pl`, picked in a hashed order (spread over its folders, the same every time), sorted by id."
+    if limit is None or len(pl.photos) <= limit: return pl
+    pick = sorted(pl.photos, key=lambda p: hashlib.sha256(p.id.encode()).hexdigest())[:limit]
+    return _sorted_unique(pick, pl.skipped)
+
+def course_photos(limit: int|None = None, url: str = COURSE_PHOTOS_URL, base=None, api_key=None, sets=None,
+                  progress: bool = True) -> PhotoList:
+    "Full mode's photos: Flickr albums (key and `FILM_RESTORE_FLICKR_SETS` set), else fastai's Imagenette via `untar_data`, else the built-ins with a warning."
+    if limit is None and os.environ.get(MAX_PHOTOS_ENV): limit = int(os.environ[MAX_PHOTOS_ENV])
+    api_key = api_key or os.environ.get('FLICKR_API_KEY')
+    sets = sets if sets is not None else [s.strip() for s in os.environ.get(FLICKR_SETS_ENV, '').split(',') if s.strip()]
+    if api_key and sets:
+        got = [photos_from(f'flickr:{s}', api_key=api_key, progress=progress) for s in sets]
+        return _capped(_sorted_unique([p for g in got for p in g.photos], [s for g in got for s in g.skipped]), limit)
+    try:
+        from fastai.data.external import untar_data
+        folder = untar_data(url) if base is None else untar_data(url, base=str(base))
+        return _capped(folder_photos(folder), limit)
+    except Exception as e:   # offline, or the download failed: the course still runs, on the built-ins
+        pl = builtin_photos()
+        warnings.warn(f"full mode's photos could not be fetched from {url} ({type(e).__name__}: {e}); using the "
+                      f"{len(pl.photos)} built-in photos instead, a toy corpus. Go online, or set FLICKR_API_KEY and "
+                      f"{FLICKR_SETS_ENV}.", stacklevel=2)
+        return _capped(pl, limit)
 
 # %% ../nbs/01_data.ipynb #6748abf8
 def _resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
