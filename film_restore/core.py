@@ -7,7 +7,7 @@ Docs: https://film-restore.github.io/film_restore/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #3a8f8d40
 from __future__ import annotations
-import os, io, sys, json, struct, zlib, socket, warnings, tempfile, importlib, contextlib, platform
+import os, io, sys, json, time, struct, zlib, socket, warnings, tempfile, importlib, contextlib, platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ __all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMA
            'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
            'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
            'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
-           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'plain_bars',
+           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'plain_bars', 'run_banner',
            'WeightsUnavailableError', 'weights_file', 'weights_available', 'load_torchvision_model', 'main',
            'default_model_summary', 'system_info', 'info_cli']
 
@@ -504,6 +504,15 @@ def plain_bars(learn, stream=None):
     from fastai.callback.progress import ProgressCallback
     learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, ProgressCallback)])
     return learn
+
+# %% ../nbs/00_core.ipynb #1287c634
+def run_banner(data: str = 'built-in photos') -> str:
+    "One line saying what run made a notebook's outputs: mode, device, versions, date, data; printed and returned."
+    dev = get_device()
+    hw = torch.cuda.get_device_name(0) if dev.type == 'cuda' else f"{dev.type}, {os.cpu_count()} cores"
+    line = (f"outputs below: {'fast' if is_fast() else 'full'} mode on {hw}; torch {torch.__version__}; "
+            f"{time.strftime('%Y-%m-%d', time.gmtime())}; data: {data}")
+    print(line); return line
 
 # %% ../nbs/00_core.ipynb #f69420ff
 class WeightsUnavailableError(RuntimeError):
