@@ -344,6 +344,8 @@ def save_jpeg_repair(src, img: np.ndarray, changed: np.ndarray, path) -> Path:
         raise ValueError(f"{src}: its JPEG coding could not be reproduced, so its blocks cannot be kept")
     for name, m in zip(('Y', 'Cb', 'Cr'), masks):
         getattr(dct, name)[m] = getattr(new, name)[m]
+    # an MPO (a phone's JPEG with preview frames after it) comes back as its first picture: its frame index goes too
+    dct.markers = [mk for mk in dct.markers if not (str(mk.type) == 'JPEG_APP2' and bytes(mk.content[:4]) == b'MPF\0')]
     # optimised Huffman tables: smaller, and lossless (a progressive input comes back baseline, a few % larger)
     return atomic_write(path, lambda tmp: dct.write_dct(str(tmp), flags=['+OPTIMIZE_CODING']))
 
@@ -505,7 +507,7 @@ def plain_bars(learn, stream=None):
     learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, ProgressCallback)])
     return learn
 
-# %% ../nbs/00_core.ipynb #1287c634
+# %% ../nbs/00_core.ipynb #134e8937
 def run_banner(data: str = 'built-in photos') -> str:
     "One line saying what run made a notebook's outputs: mode, device, versions, date, data; printed and returned."
     dev = get_device()
