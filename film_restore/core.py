@@ -21,13 +21,13 @@ warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', c
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or', 'progress_bar',
-           'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
-           'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
-           'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
-           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'plain_bars', 'run_banner',
-           'WeightsUnavailableError', 'weights_file', 'weights_available', 'load_torchvision_model', 'main',
-           'default_model_summary', 'system_info', 'info_cli']
+__all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or',
+           'progress_bar', 'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode',
+           'atomic_write', 'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image',
+           'rgb2lab', 'lab2rgb', 'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir',
+           'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
+           'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file', 'weights_available', 'pretrained_off',
+           'load_torchvision_model', 'main', 'default_model_summary', 'system_info', 'info_cli']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -214,6 +214,7 @@ def atomic_write(path, write) -> Path:
     return path
 
 _EXTS = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
+IMAGE_EXTS = tuple(_EXTS)   # the file types read and written everywhere in the project
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack('>I', len(body)) + kind + body + struct.pack('>I', zlib.crc32(kind + body) & 0xffffffff)
@@ -533,11 +534,15 @@ def weights_available(arch: str) -> bool:
     "True when the ImageNet weights of `arch` are already in the torch cache (nothing is downloaded)."
     return weights_file(arch).exists()
 
+def pretrained_off(pretrained) -> bool:
+    "Does `pretrained` (a flag or its command-line spelling) ask for no ImageNet weights: False, 'no', 'false'?"
+    return pretrained is False or str(pretrained).lower() in ('no', 'false')
+
 def load_torchvision_model(arch: str, pretrained='auto') -> torch.nn.Module:
     "A torchvision model; `pretrained`: True (ImageNet or a clear error), 'auto' (ImageNet or random with a warning), False."
     from torchvision.models import get_model
-    if pretrained is False or pretrained in ('no', 'false', 'False'): return get_model(arch, weights=None)
-    strict = pretrained is True or pretrained in ('yes', 'true', 'True')
+    if pretrained_off(pretrained): return get_model(arch, weights=None)
+    strict = pretrained is True or str(pretrained).lower() in ('yes', 'true')
     w = _weights_enum(arch)
     if not weights_available(arch):
         old = socket.getdefaulttimeout()

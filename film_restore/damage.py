@@ -17,16 +17,16 @@ import cv2
 import torch
 from pytorch_msssim import ssim as _ssim
 
-from .core import _package_dir, is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write, progress_bar
+from .core import _package_dir, is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write, progress_bar, IMAGE_EXTS
 from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
-__all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'IMAGE_EXTS', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE',
-           'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed', 'DamageResult', 'quantise8',
-           'composite', 'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage',
-           'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha',
-           'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip',
-           'real_damage', 'parse_damage', 'synthesize_damage', 'contact_sheet', 'build_dataset', 'build_data_cli']
+__all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE', 'PRESETS',
+           'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed', 'DamageResult', 'quantise8', 'composite',
+           'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage', 'real_shapes_file',
+           'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha', 'transport_scratch', 'film_grain',
+           'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip', 'real_damage', 'parse_damage',
+           'synthesize_damage', 'contact_sheet', 'build_dataset', 'build_data_cli']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -212,8 +212,6 @@ def thesis_damage(img, seed=0, target_ssim=None) -> DamageResult:
     return res
 
 # %% ../nbs/02_damage.ipynb #d1891d25
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff')
-
 def load_overlays(folder) -> list:
     "Overlay textures from `folder` (recursive), each as (opacity HxW, tone HxW) float32 after inversion."
     folder = Path(folder)

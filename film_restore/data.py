@@ -16,14 +16,14 @@ import requests
 from PIL import Image, UnidentifiedImageError
 
 import film_restore
-from .core import load_image, ImageReadError, atomic_write, progress_bar, _package_dir
+from .core import load_image, ImageReadError, atomic_write, progress_bar, _package_dir, IMAGE_EXTS
 
 # %% auto #0
-__all__ = ['SKIMAGE_PHOTOS', 'IMAGE_EXTS', 'FLICKR_REST_URL', 'FLICKR_SIZES', 'COURSE_PHOTOS_URL', 'MAX_PHOTOS_ENV',
-           'FLICKR_SETS_ENV', 'SPLITS', 'slugify', 'unique_ids', 'as_rgb_float', 'PhotoRef', 'PhotoList', 'samples_dir',
-           'builtin_photos', 'check_image', 'folder_photos', 'download_urls', 'FlickrError', 'flickr_photoset',
-           'default_cache_dir', 'read_url_list', 'photos_from', 'course_photos', 'crop_margin', 'resize_short_side',
-           'center_crop', 'random_crops', 'photo_patches', 'split_by_photo']
+__all__ = ['SKIMAGE_PHOTOS', 'FLICKR_REST_URL', 'FLICKR_SIZES', 'COURSE_PHOTOS_URL', 'MAX_PHOTOS_ENV', 'FLICKR_SETS_ENV',
+           'SPLITS', 'slugify', 'unique_ids', 'as_rgb_float', 'PhotoRef', 'PhotoList', 'samples_dir', 'builtin_photos',
+           'check_image', 'folder_photos', 'download_urls', 'FlickrError', 'flickr_photoset', 'default_cache_dir',
+           'read_url_list', 'photos_from', 'course_photos', 'crop_margin', 'resize_short_side', 'center_crop',
+           'random_crops', 'photo_patches', 'split_by_photo']
 
 # %% ../nbs/01_data.ipynb #c3a18c71
 def slugify(s: str, max_len: int = 80) -> str:
@@ -84,7 +84,6 @@ class PhotoList:
 
 # %% ../nbs/01_data.ipynb #e0b69fc1
 SKIMAGE_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'immunohistochemistry', 'retina', 'hubble_deep_field')
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff')
 
 def samples_dir() -> Path:
     "The sample photos' folder, `film_restore/samples/`: package data, so a wheel install has them too."

@@ -14,12 +14,12 @@ from pytorch_msssim import ssim as _msssim_ssim
 from fastai.callback.core import Callback
 from fastai.callback.hook import hook_outputs
 from fastai.metrics import AvgMetric
-from .core import load_torchvision_model, weights_available
-from .unet import split_output
+from .core import load_torchvision_model, weights_available, pretrained_off
+from .unet import split_output, IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['VGG_RELU_IDS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIBLE_CHANGE',
-           'ssim_loss', 'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target',
+__all__ = ['VGG_RELU_IDS', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIBLE_CHANGE', 'PSNR_CAP', 'ssim_loss',
+           'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target',
            'damage_weights', 'MaskLoss', 'RestorerLoss', 'StabilityLoss', 'ssim_metric', 'psnr_per_image',
            'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm', 'mask_recall_metric', 'mask_f1_metric',
            'restore_metrics']
@@ -64,16 +64,13 @@ def _random_vgg16_bn_features() -> nn.Sequential:
 
 def vgg16_body(pretrained='auto') -> nn.Sequential:
     "torchvision's `vgg16_bn().features`, in eval mode and frozen; `.imagenet` says whether it has ImageNet weights."
-    no = pretrained in (False, 'no', 'false', 'False')
+    no = pretrained_off(pretrained)
     body = (_random_vgg16_bn_features() if no else load_torchvision_model('vgg16_bn', pretrained).features).eval()
     for p in body.parameters(): p.requires_grad_(False)
-    body.imagenet = pretrained not in (False, 'no', 'false', 'False') and weights_available('vgg16_bn')
+    body.imagenet = not no and weights_available('vgg16_bn')
     return body
 
 # %% ../nbs/05_losses.ipynb #12f1cc10
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
 def mae(a, b): return F.l1_loss(a.float(), b.float())
 def mse(a, b): return F.mse_loss(a.float(), b.float())
 DISTANCES = {'mae': mae, 'mse': mse, 'ssim': ssim_loss}
@@ -259,9 +256,12 @@ def ssim_metric(pred, clean, mask=None):
     k, x, y = _fit_window(x, y, 11)
     return _msssim_ssim(x, y, data_range=1.0, win_size=k, size_average=True)
 
-def psnr_per_image(a, b, cap: float = 100.):
-    "PSNR in dB of each image of two (B,C,H,W) batches in [0, 1], capped at `cap` for identical images."
-    err = ((a.float() - b.float()) ** 2).flatten(1).mean(1)
+PSNR_CAP = 100.0   # dB: what identical images score, instead of infinity
+
+def psnr_per_image(a, b, cap: float = PSNR_CAP):
+    "PSNR in dB of each image of two (B,...) batches in [0, 1] (float32, or float64 kept), capped at `cap` for identical images."
+    dt = torch.promote_types(a.dtype, torch.float32)
+    err = ((a.to(dt) - b.to(dt)) ** 2).flatten(1).mean(1)
     return 10 * torch.log10(1 / err.clamp_min(10 ** (-cap / 10)))
 
 def psnr_metric(pred, clean, mask=None):

@@ -15,17 +15,17 @@ import cv2
 import numpy as np
 import torch
 
-from .core import (load_image, save_image, save_jpeg_repair, progress_bar, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
+from .core import (load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .data import samples_dir
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
 
 # %% auto #0
-__all__ = ['STRIDE', 'IMAGE_EXTS', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'tile_starts',
-           'edge_ramp', 'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn',
-           'output_name', 'mask_path', 'review_path', 'restore_file', 'review_image', 'find_default_model',
-           'collect_inputs', 'restore_paths', 'restore_cli', 'before_after_figure', 'before_after_viewer',
-           'sample_photos', 'write_quickstart_report', 'quickstart', 'quickstart_cli']
+__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'tile_starts', 'edge_ramp',
+           'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn', 'output_name',
+           'mask_path', 'review_path', 'restore_file', 'review_image', 'find_default_model', 'collect_inputs',
+           'restore_paths', 'restore_cli', 'before_after_figure', 'before_after_viewer', 'sample_photos',
+           'write_quickstart_report', 'quickstart', 'quickstart_cli']
 
 # %% ../nbs/09_restore.ipynb #4398f6ba
 STRIDE = 32  # the U-Nets' total downsampling: tile sides and tile positions are multiples of it
@@ -185,7 +185,6 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
 
 
 # %% ../nbs/09_restore.ipynb #f18aa32c
-IMAGE_EXTS = ('.png', '.tif', '.tiff', '.jpg', '.jpeg')
 NO_DEFAULT_MODEL = "no default model is installed; train one with film-restore train or pass --model DIR"
 
 class NoModelError(FileNotFoundError):

@@ -22,7 +22,7 @@ from fastai.callback.tracker import SaveModelCallback
 from fastai.callback.progress import CSVLogger
 from fastai.callback.schedule import ParamScheduler, combined_cos
 from fastcore.foundation import L
-from .core import (atomic_write, get_device, precision_for, precision_callbacks, plain_bars, autocast, is_fast, show_images,
+from .core import (atomic_write, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill
@@ -247,7 +247,7 @@ def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') ->
 def _encoder_pretrained(model, arch, pretrained) -> bool:
     "Did the restorer's encoder get ImageNet weights? (`build_restorer` loads them when asked and cached)"
     if arch == 'compact': return False            # lesson 4's compact encoder is always trained from scratch
-    if pretrained in (False, 'no', 'false', 'False'): return False
+    if pretrained_off(pretrained): return False
     return weights_available(arch)
 
 def _available_sizes(data) -> list[int]:
@@ -316,7 +316,7 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     model = build_restorer(arch=arch, pretrained=pretrained, aware=R['aware'], residual=R.get('residual', False))
     enc_imagenet = _encoder_pretrained(model, arch, pretrained)
     feats = R['features'] if features is None else features
-    if feats == 'auto': feats = pretrained not in (False, 'no', 'false', 'False') and weights_available('vgg16_bn')
+    if feats == 'auto': feats = not pretrained_off(pretrained) and weights_available('vgg16_bn')
     loss = make_loss(R['loss'], pretrained=pretrained, features=bool(feats), mask_wgt=R['mask_wgt'],
                      mask_pos_weight=R.get('mask_pos_weight') if mask_pos_weight is None else mask_pos_weight,
                      mask_dice_wgt=R.get('mask_dice_wgt', 1.0), mask_target=R.get('mask_target', 1 / 512),

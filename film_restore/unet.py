@@ -17,6 +17,7 @@ from fastai.layers import NormType, ConvLayer, ResBlock, PixelShuffle_ICNR, Sigm
 from fastai.torch_core import apply_init
 from fastai.vision.learner import create_body
 from fastai.vision.models.unet import DynamicUnet
+from fastai.vision.core import imagenet_stats
 
 from .core import load_torchvision_model, atomic_write
 
@@ -27,7 +28,7 @@ __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'Restorer', 'dilate_mask', 
            'save_restorer', 'load_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+IMAGENET_MEAN, IMAGENET_STD = (tuple(s) for s in imagenet_stats)   # fastai's, as tuples
 
 FILLS = ('network', 'telea')   # what fills the detected damage
 
