@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 import jpeglib
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 import torch
 # fastai still calls torch.jit.script at import; the deprecation notice means nothing to our users
 warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', category=FutureWarning)

@@ -7,7 +7,7 @@ Docs: https://film-restore.github.io/film_restore/damage.html.md"""
 
 # %% ../nbs/02_damage.ipynb #40b56656
 from __future__ import annotations
-import os, io, sys, csv, json, math, time, signal, hashlib, tempfile, threading, contextlib, importlib, multiprocessing
+import os, io, sys, csv, json, math, time, signal, hashlib, threading, contextlib, importlib, multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor, as_completed

@@ -6,7 +6,7 @@ Docs: https://film-restore.github.io/film_restore/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #2b3e2c0d
 from __future__ import annotations
-import os, re, json, time, hashlib, tempfile, warnings, unicodedata, urllib.parse
+import os, re, json, time, hashlib, warnings, unicodedata, urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 

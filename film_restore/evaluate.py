@@ -12,7 +12,7 @@ __all__ = ['SPLITS', 'SUMMARY_KEYS', 'REFERENCE_ROWS', 'GALLERY_GAIN', 'CLASSICA
            'gallery', 'write_report', 'tune_classical', 'parse_model_spec', 'make_restorers', 'evaluate_cli']
 
 # %% ../nbs/08_evaluate.ipynb #a8bd20d2
-import argparse, copy, hashlib, json, math, os, tempfile, warnings
+import argparse, copy, hashlib, json, math, warnings
 from pathlib import Path
 
 import cv2

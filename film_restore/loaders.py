@@ -7,7 +7,7 @@ Docs: https://film-restore.github.io/film_restore/loaders.html.md"""
 
 # %% ../nbs/03_loaders.ipynb #008ab154
 from __future__ import annotations
-import os, json, random, tempfile
+import os, json, random
 from pathlib import Path
 
 import numpy as np

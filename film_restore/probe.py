@@ -10,7 +10,7 @@ __all__ = ['LAYER_NAMES', 'DISSERTATION_TABLE', 'probe_body', 'relu_layers', 'Re
            'probe_images', 'probe_cli']
 
 # %% ../nbs/07_probe.ipynb #78135b8d
-import argparse, json, os, warnings
+import argparse, json
 from pathlib import Path
 
 import cv2

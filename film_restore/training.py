@@ -8,7 +8,7 @@ Docs: https://film-restore.github.io/film_restore/training.html.md"""
 
 # %% ../nbs/06_training.ipynb #403bbcc6
 from __future__ import annotations
-import os, sys, json, time, math, shutil, argparse
+import os, sys, json, time, shutil, argparse
 from functools import partial
 from pathlib import Path
 import numpy as np

@@ -8,12 +8,12 @@ Docs: https://film-restore.github.io/film_restore/unet.html.md"""
 
 # %% ../nbs/04_unet.ipynb #e5a88a27
 from __future__ import annotations
-import os, copy, json, math, inspect, tempfile, warnings
+import json, math, inspect, warnings
 import numpy as np, cv2
 from pathlib import Path
 
 import torch, torch.nn as nn, torch.nn.functional as F
-from fastai.layers import NormType, ConvLayer, ResBlock, PixelShuffle_ICNR, SigmoidRange, sigmoid_range
+from fastai.layers import NormType, ConvLayer, ResBlock, PixelShuffle_ICNR, sigmoid_range
 from fastai.torch_core import apply_init
 from fastai.vision.learner import create_body
 from fastai.vision.models.unet import DynamicUnet
