@@ -21,9 +21,9 @@ warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', c
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'is_fast', 'fast_or', 'ImageReadError',
-           'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write', 'save_image',
-           'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
+__all__ = ['FAST_ENV', 'MAX_PIXELS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'TASKS', 'INFO_EXTRAS', 'is_fast',
+           'fast_or', 'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
+           'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
            'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
            'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'WeightsUnavailableError',
            'weights_file', 'weights_available', 'load_torchvision_model', 'main', 'default_model_summary',
@@ -280,7 +280,7 @@ def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = Non
             f.flush(); os.fsync(f.fileno())
     return atomic_write(path, write)
 
-# %% ../nbs/00_core.ipynb #45a3a409
+# %% ../nbs/00_core.ipynb #03a13208
 _ORIENT_BACK = {  # the inverse of each _ORIENT step: upright pixels -> the way the file stores them
     2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
     5: lambda a: np.swapaxes(a, 0, 1), 6: lambda a: np.rot90(a, 1),
@@ -298,7 +298,7 @@ def jpeg_block_masks(dct, changed: np.ndarray) -> list[np.ndarray]:
     comps = [dct.Y] + ([dct.Cb, dct.Cr] if dct.has_chrominance else [])
     return [np.repeat(np.repeat(mcu, v, 0), h, 1)[:c.shape[0], :c.shape[1]] for c, (v, h) in zip(comps, samp)]
 
-# %% ../nbs/00_core.ipynb #97f1e7c8
+# %% ../nbs/00_core.ipynb #e4a5b7d4
 def save_jpeg_repair(src, img: np.ndarray, changed: np.ndarray, path) -> Path:
     "Write `img` (uint8 HxWx3 or HxW, upright as `load_image` gave it) to `path` as the JPEG `src` with only the MCUs `changed` touches re-encoded."
     src, path = Path(src), Path(path)
@@ -517,13 +517,25 @@ DEFAULT_MODEL_DIR = _package_dir() / 'weights' / 'default'  # where the shipped 
 COMMANDS = {
     'info':       ('film_restore.core',     'info_cli',       'versions, device, precision, weights, fast mode'),
     'build-data': ('film_restore.damage',   'build_data_cli', 'build a paired dusty/clean dataset (lessons 1-2)'),
-    'train':      ('film_restore.training', 'train_cli',      'train a restorer with a recipe (lesson 6)'),
+    'train':      ('film_restore.training', 'train_cli',      'train a restorer with a recipe (lesson 6); --task colorize: a colouriser (lesson 10)'),
     'probe':      ('film_restore.probe',    'probe_cli',      'what VGG16 layers see of damage (lesson 7)'),
-    'evaluate':   ('film_restore.evaluate', 'evaluate_cli',   'SSIM/PSNR on damaged and clean inputs vs baselines (lesson 8)'),
+    'evaluate':   ('film_restore.evaluate', 'evaluate_cli',   'SSIM/PSNR on damaged and clean inputs vs baselines (lesson 8); --task colorize: colourisers (lesson 10)'),
     'restore':    ('film_restore.restore',  'restore_cli',    'restore scans at full resolution (lesson 9)'),
     'quickstart': ('film_restore.restore',  'quickstart_cli', 'the whole course end to end on built-in data (lesson 9)'),
-    'colorize':   ('film_restore.colorize', 'colorize_cli',   'colourise black-and-white photos (lesson 10)'),
+    'colorize':   ('film_restore.colorize', 'colorize_cli',   'colourise black-and-white photos: eccv16, siggraph17 or your own (lesson 10)'),
 }
+# `film-restore CMD --task T`: the same command for another kind of model, in a later lesson (lesson 6 must not import lesson 10)
+TASKS = {
+    ('train', 'colorize'):    ('film_restore.colorize', 'colorize_train_cli'),
+    ('evaluate', 'colorize'): ('film_restore.colorize', 'colorize_evaluate_cli'),
+}
+
+def _pop_task(args: list) -> tuple:
+    "Take `--task T` (or `--task=T`) out of a command's arguments: (T or None, the other arguments)."
+    for i, a in enumerate(args):
+        if a == '--task' and i + 1 < len(args): return args[i + 1], args[:i] + args[i + 2:]
+        if a.startswith('--task='): return a.split('=', 1)[1], args[:i] + args[i + 1:]
+    return None, args
 
 def _usage() -> str:
     lines = ["usage: film-restore COMMAND [options]   (film-restore COMMAND --help for a command's options)", "", "commands:"]
@@ -538,7 +550,16 @@ def main(argv=None) -> int:
         from film_restore import __version__; print(__version__); return 0
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS: print(f"film-restore: unknown command {name!r}\n\n{_usage()}", file=sys.stderr); return 2
-    mod, fn, _ = COMMANDS[name]
+    task, rest = _pop_task(rest)
+    tasks = sorted(t for c, t in TASKS if c == name)
+    if task not in (None, 'restore'):
+        if task not in tasks:
+            print(f"film-restore {name}: unknown --task {task!r}; choose restore" + ''.join(f" or {t}" for t in tasks), file=sys.stderr); return 2
+        mod, fn = TASKS[(name, task)]
+    else:
+        mod, fn, _ = COMMANDS[name]
+        if tasks and ('-h' in rest or '--help' in rest):
+            print(f"(these are the restorer's options; `film-restore {name} --task {tasks[0]} --help` gives the colouriser's)")
     try: func = getattr(importlib.import_module(mod), fn)
     except (ImportError, AttributeError) as e:
         print(f"film-restore: the {name!r} command is not available in this installation ({e})", file=sys.stderr); return 2
@@ -566,6 +587,16 @@ def default_model_summary(folder=None) -> str:
     return (f"{c.get('recipe', '?')} recipe, {c.get('arch', '?')}, {kind}{cut}, {pth.stat().st_size / 2**20:.1f} MB, "
             f"sha256 {digest}" + (f"; card: {card}" if card.exists() else ''))
 
+# later lessons' lines for `info`, imported by name only when `info` runs (a module imports only from earlier ones)
+INFO_EXTRAS = [('film_restore.colorize', 'colorizers_summary')]
+
+def _extra_info() -> dict:
+    out = {}
+    for mod, fn in INFO_EXTRAS:
+        try: out.update(getattr(importlib.import_module(mod), fn)())
+        except Exception as e: out[mod.rsplit('.', 1)[-1]] = f"unavailable ({type(e).__name__}: {e})"
+    return out
+
 def system_info() -> dict:
     "What `film-restore info` reports, as a dict."
     dev = get_device()
@@ -579,6 +610,7 @@ def system_info() -> dict:
         'imagenet weights resnet34': f"cached at {weights_file('resnet34')}" if weights_available('resnet34') else 'not cached (downloads on first use when online)',
         'imagenet weights vgg16_bn': f"cached at {weights_file('vgg16_bn')}" if weights_available('vgg16_bn') else 'not cached (downloads on first use when online)',
         'default restorer': default_model,
+        **_extra_info(),
         'fast mode': 'on' if is_fast() else 'off',
     }
 
