@@ -411,10 +411,11 @@ def _as_float_rgb(img) -> np.ndarray:
     return np.clip(a[..., :3], 0, 1)
 
 @torch.no_grad()
-def colorize_array(model, img, render_size: int = 256, hints=None, T: float = 0.38, device=None) -> np.ndarray:
+def colorize_array(model, img, render_size: int | None = None, hints=None, T: float = 0.38, device=None) -> np.ndarray:
     """Colourise `img` (any greyscale or colour array, 8/16-bit or float) -> float32 RGB HxWx3 at full resolution: chroma
-    predicted at `render_size`, upsampled, put on the image's own full-resolution L. `model`: a `Colorizer`, `ECCV16` or
+    predicted at `render_size` (default: the model's own, its config's `render_size`, else 256), upsampled, put on the image's own full-resolution L. `model`: a `Colorizer`, `ECCV16` or
     `SIGGRAPH17`. `hints` (hint-taking models): [(y, x, rgb)] with y, x fractions and rgb in [0, 1], or channels (3, h, w)."""
+    render_size = render_size or getattr(model, 'config', {}).get('render_size', 256)
     rgb = _as_float_rgb(img)
     H, W = rgb.shape[:2]
     L = rgb2lab(rgb)[..., 0]                                   # full-resolution lightness
@@ -434,7 +435,7 @@ def colorize_array(model, img, render_size: int = 256, hints=None, T: float = 0.
 
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff')
 
-def colorize_paths(model, inputs, outdir, render_size: int = 256, T: float = 0.38, overwrite: bool = False,
+def colorize_paths(model, inputs, outdir, render_size: int | None = None, T: float = 0.38, overwrite: bool = False,
                    device=None, hints=None) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Colourise image files (or folders of them) into `outdir`: same names, size and bit depth, RGB. Returns
     (written, failed): a file that cannot be read or written is reported (named) and the batch goes on; inputs are never
@@ -496,9 +497,9 @@ def mean_colour_baseline(img, mean_ab) -> np.ndarray:
     L = rgb2lab(_as_float_rgb(img))[..., :1]
     return lab2rgb(np.dstack([L, np.broadcast_to(np.asarray(mean_ab, np.float32), L.shape[:2] + (2,))]))
 
-def evaluate_colorizers(models: dict, images, mean_ab, render_size: int = 256):
+def evaluate_colorizers(models: dict, images, mean_ab, render_size: int | None = None):
     """Table (pandas) of mean metrics over held-out RGB `images` (each is turned grey first) for the grey and mean-colour
-    baselines and each of `models`; a model given as a string (why it is missing, e.g. 'weights absent') gets an empty row
+    baselines and each of `models` (at `render_size`, or each model's own); a model given as a string (why it is missing, e.g. 'weights absent') gets an empty row
     that says so. Returns (table, outputs)."""
     import pandas as pd
     greys = [grey_baseline(im) for im in images]           # what a colouriser sees: the photo's L only
@@ -755,7 +756,7 @@ def colorize_cli(argv=None) -> int:
     ap.add_argument('--hints', default=None, metavar='FILE', help='colour hints for siggraph17 (or a model trained with --hints): a sparse '
                     "colour image (its coloured, non-transparent pixels are hints) or a JSON list [{\"x\": .., \"y\": .., \"rgb\": [r, g, b]}] "
                     "in the photo's full-resolution pixels, rgb 0-255")
-    ap.add_argument('--render-size', type=int, default=256, help='working size for chroma (default 256)')
+    ap.add_argument('--render-size', type=int, default=None, help="working size for chroma (default: the model's own, as it was trained; 256 for eccv16 and siggraph17)")
     ap.add_argument('--temperature', type=float, default=0.38, help='annealed-mean temperature (classification models; default 0.38)')
     ap.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
     ap.add_argument('--overwrite', action='store_true', help='redo outputs that already exist (default: keep them, so a run resumes)')
@@ -849,7 +850,7 @@ def builtin_mean_ab() -> np.ndarray:
     "The mean ab of the built-in colour photos: the mean-colour baseline's one colour (no evaluation photo is looked at)."
     return np.mean([rgb2lab(im)[..., 1:].reshape(-1, 2).mean(0) for im in colour_training_photos(['samples'], 256)], 0)
 
-def colorize_benchmark(sets: dict, models: dict, render_size: int = 256, out=None, device=None, gallery_n: int = 3) -> dict:
+def colorize_benchmark(sets: dict, models: dict, render_size: int | None = None, out=None, device=None, gallery_n: int = 3) -> dict:
     """Score `models` (name -> 'own', 'eccv16', 'siggraph17', a folder or a model) on each of `sets` (name -> list of RGB
     photos) beside the baselines. A Zhang model whose weights are not here is listed as 'weights absent', never scored.
     With `out`, writes table.md, table.csv and gallery_SET.png. Returns set -> table."""
@@ -883,7 +884,7 @@ def colorize_evaluate_cli(argv=None) -> int:
     p.add_argument('--sets', nargs='+', default=list(EVAL_ONLY_SETS), help="sub-folders of --data ('samples': the built-in photos); default kodak24 mcmaster18")
     p.add_argument('--models', nargs='+', default=['own', 'eccv16', 'siggraph17'], help='own (the installed default), eccv16, siggraph17, colouriser folders (NAME=DIR to label one)')
     p.add_argument('--out', default=None, help='write table.md, table.csv and gallery_SET.png here')
-    p.add_argument('--render-size', type=int, default=256)
+    p.add_argument('--render-size', type=int, default=None, help="working size for every model (default: each model's own; 256 for eccv16 and siggraph17)")
     p.add_argument('--limit', type=int, default=None, help='at most this many photos per set')
     p.add_argument('--device', default=None)
     a = p.parse_args(argv)

@@ -515,7 +515,7 @@ def load_torchvision_model(arch: str, pretrained='auto') -> torch.nn.Module:
 DEFAULT_MODEL_DIR = _package_dir() / 'weights' / 'default'  # where the shipped default restorer lives (lesson 9)
 
 COMMANDS = {
-    'info':       ('film_restore.core',     'info_cli',       'versions, device, precision, weights, fast mode'),
+    'info':       ('film_restore.core',     'info_cli',       'versions, device, precision, weights (ImageNet, restorer, colourisers), fast mode'),
     'build-data': ('film_restore.damage',   'build_data_cli', 'build a paired dusty/clean dataset (lessons 1-2)'),
     'train':      ('film_restore.training', 'train_cli',      'train a restorer with a recipe (lesson 6); --task colorize: a colouriser (lesson 10)'),
     'probe':      ('film_restore.probe',    'probe_cli',      'what VGG16 layers see of damage (lesson 7)'),

@@ -272,3 +272,16 @@ def test_judge_refuses_a_cast():
     assert C.judge_colorizer({'k': t}, 'model')[0]
     ok, why = C.judge_colorizer({'k': t}, 'cast')
     assert not ok and any('FAILS: ab spread' in w for w in why)
+
+
+def test_the_shipped_default_colorizer(tmp_path):
+    "film_restore's own colouriser ships (see its model card): it loads, works at its own size, and is the CLI's default."
+    d = C.default_colorizer_dir()
+    assert (d / 'model.pth').exists() and (d / 'MODEL_CARD.md').exists()
+    m = C.resolve_colorizer(device='cpu')
+    assert m.config['render_size'] == 96 and not m.hints
+    grey, src = _grey16(tmp_path, name='g.tif')
+    assert C.colorize_cli([str(src), '-o', str(tmp_path / 'o'), '--device', 'cpu']) == 0
+    res, info = load_image(tmp_path / 'o' / 'g.tif')
+    assert res.shape == (*grey.shape, 3) and info.bit_depth == 16
+    assert C.ab_spread(res) > 0.5                                       # it does colour a picture
