@@ -190,19 +190,18 @@ NO_DEFAULT_MODEL = "no default model is installed; train one with film-restore t
 class NoModelError(FileNotFoundError):
     "No restorer where one was expected (the default model is not installed, or `--model` names no model)."
 
-def load_colorize_fn(model_dir=None, device=None):
-    "A function img -> colourised img from lesson 10's colouriser in `model_dir` (default: the shipped one), or a clear error."
+def load_colorize_fn(model=None, device=None):
+    """A function img -> colourised img from lesson 10: `model` is 'eccv16', 'siggraph17', a colouriser folder, or None
+    (film_restore's own colouriser, when one is installed); or a clear error that says how to get one."""
     # Imported lazily, only for --colorize: colourisation is lesson 10, a separate model with its own weights
     # and imports; `restore` must start quickly and keep working on an install where it is missing or broken,
     # and a module-level import would make lesson 9 depend on lesson 10 (modules import only from earlier ones).
-    try: from film_restore.colorize import colorize_array, load_colorizer, default_colorizer_dir
+    try: from film_restore.colorize import colorize_array, resolve_colorizer
     except Exception as e:
         raise RuntimeError(f"--colorize needs film_restore.colorize (lesson 10), which could not be imported: {e}") from e
-    d = Path(model_dir) if model_dir is not None else Path(default_colorizer_dir())
-    if not (d / 'model.pth').exists():
-        raise NoModelError(f"--colorize: no colour model in {d}; train one (lesson 10, train_colorizer) and pass --colorize-model DIR")
-    model = load_colorizer(d, device)
-    return lambda img: colorize_array(model, img, device=device)
+    try: cm = resolve_colorizer(None if model is None else str(model), device=device)
+    except FileNotFoundError as e: raise NoModelError(f"--colorize: no colour model: {e}") from None
+    return lambda img: colorize_array(cm, img, device=device)
 
 OUT_FORMATS = {'same': None, 'png': '.png', 'tiff': '.tif', 'jpeg': '.jpg'}  # --format: the result's type
 _SUFFIX_FORMAT = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
@@ -427,7 +426,9 @@ def restore_cli(argv=None) -> int:
     p.add_argument('--device', default=None, help='cpu, cuda, mps (default: the best available)')
     p.add_argument('--skip-existing', action='store_true', help='skip inputs whose result exists (resume an interrupted run)')
     p.add_argument('--colorize', action='store_true', help='colourise the restored photos (lesson 10)')
-    p.add_argument('--colorize-model', metavar='DIR', help='the colouriser folder for --colorize (default: the shipped one)')
+    p.add_argument('--colorize-model', metavar='MODEL', help="the colouriser for --colorize: eccv16, siggraph17 (Zhang et al.; "
+                   "weights download on first use, `film-restore info` says where they go) or a folder from `film-restore train --task colorize`. "
+                   "Default: film_restore's own colouriser when one is installed (`film-restore info` says whether), else an error saying how to get one")
     try: a = p.parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # bad arguments: argparse has said why
     try:
