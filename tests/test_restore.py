@@ -1,7 +1,7 @@
 """Tests for film_restore.restore: tiling, file round trips, the aware model's untouched pixels, batches and the CLI.
 
 Small, offline, CPU only, untrained weights (`pretrained=False`)."""
-import os
+import os, subprocess, sys
 from pathlib import Path
 
 import numpy as np
