@@ -38,7 +38,7 @@ from .core import (atomic_write, progress_bar, plain_bars, pretrained_off, IMAGE
 from .unet import compact_body, IMAGENET_MEAN, IMAGENET_STD
 from .evaluate import psnr, ssim_value
 from .training import (TimeBudget, Checkpoint, StageCSVLogger, fit_one_cycle_from, fit_to_budget,
-                                   save_checkpoint, seconds_per_image, _find_state, _bool_or_auto)
+                                   save_checkpoint, seconds_per_image, _find_state, _bool_or_auto, _encoder_pretrained)
 
 # %% ../nbs/10_colorize.ipynb #f47305eb
 _D65 = np.array([0.95047, 1.0, 1.08883])
@@ -273,10 +273,6 @@ def training_precision(device, precision='auto') -> list:
     use = precision is True or (precision == 'auto' and torch.device(device).type != 'cpu')
     return precision_callbacks(device) if use else []
 
-def _imagenet_encoder(arch, pretrained) -> bool:
-    "Will the encoder start from ImageNet weights (and so train frozen first)?"
-    return arch != 'compact' and not pretrained_off(pretrained) and weights_available(arch)
-
 def init_prior_bias(model: Colorizer, prior) -> Colorizer:
     """Start a `classify` colouriser at the colour prior: the last layer's bias = log prior. An untrained or unsure model
     then decodes to the commonest colours, not to the mean of all Q bins (a pink: see the lesson)."""
@@ -301,7 +297,7 @@ def colorize_learner(dls, recipe: str = 'classify', arch: str = 'resnet34', pret
     learn = Learner(dls, model, loss_func=loss_func.to(dls.device), metrics=[ab_error], splitter=_colorizer_splitter, cbs=cbs)
     plain_bars(learn)   # into a log file: one line an epoch
     model.config.update(size=size)
-    if _imagenet_encoder(arch, pretrained): learn.freeze()
+    if _encoder_pretrained(arch, pretrained): learn.freeze()   # an ImageNet encoder trains frozen first
     return learn
 
 def save_colorizer(model: Colorizer, path, **extra) -> Path:
@@ -346,7 +342,7 @@ def train_colorizer(train_images, valid_images, recipe: str = 'classify', out=No
     dls = colorize_dls(train_images, valid_images, size, bs, hints, seed, device=device)
     prior = ab_prior(train_images, ab_gamut_bins(), seed=seed) if recipe == 'classify' else None
     learn = colorize_learner(dls, recipe, arch, pretrained, hints, prior, loss=loss, size=size, prior_init=prior_init, precision=precision)
-    stages = _colour_stages(epochs, lr, _imagenet_encoder(arch, pretrained))
+    stages = _colour_stages(epochs, lr, _encoder_pretrained(arch, pretrained))
     ck_dir, state = _find_state(resume) if resume else (None, None)
     out = Path(out) if out is not None else None
     if out is not None:

@@ -164,8 +164,10 @@ def load_image(path, native: bool = False) -> tuple[np.ndarray, ImageInfo]:
     icc, orient = im.info.get('icc_profile'), _orientation(im)
     exif = _exif_block(im, orient)
     # a PNG says in its header whether it is grey (colour types 0 and 4); Pillow calls 16-bit grey+alpha 'RGBA'
-    with open(path, 'rb') as f: head = f.read(26)
-    grey_png = fmt == 'PNG' and len(head) > 25 and head[25] in (0, 4)
+    grey_png = False
+    if fmt == 'PNG':
+        with open(path, 'rb') as f: head = f.read(26)
+        grey_png = len(head) > 25 and head[25] in (0, 4)
     grey_in = im.mode in _GREY_MODES or grey_png
     arr = None
     if fmt in ('PNG', 'TIFF') and im.mode in ('RGB', 'RGBA', 'I;16', 'I;16B', 'L') + (('LA',) if fmt == 'PNG' else ()):

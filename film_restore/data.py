@@ -20,10 +20,10 @@ from .core import load_image, ImageReadError, atomic_write, progress_bar, _packa
 
 # %% auto #0
 __all__ = ['SKIMAGE_PHOTOS', 'FLICKR_REST_URL', 'FLICKR_SIZES', 'COURSE_PHOTOS_URL', 'MAX_PHOTOS_ENV', 'FLICKR_SETS_ENV',
-           'SPLITS', 'slugify', 'unique_ids', 'as_rgb_float', 'PhotoRef', 'PhotoList', 'samples_dir', 'builtin_photos',
-           'check_image', 'folder_photos', 'download_urls', 'FlickrError', 'flickr_photoset', 'default_cache_dir',
-           'read_url_list', 'photos_from', 'course_photos', 'crop_margin', 'resize_short_side', 'center_crop',
-           'random_crops', 'photo_patches', 'split_by_photo']
+           'SPLITS', 'slugify', 'unique_ids', 'as_rgb_float', 'PhotoRef', 'PhotoList', 'samples_dir', 'sample_photos',
+           'builtin_photos', 'check_image', 'folder_photos', 'download_urls', 'FlickrError', 'flickr_photoset',
+           'default_cache_dir', 'read_url_list', 'photos_from', 'course_photos', 'crop_margin', 'resize_short_side',
+           'center_crop', 'random_crops', 'photo_patches', 'split_by_photo']
 
 # %% ../nbs/01_data.ipynb #c3a18c71
 def slugify(s: str, max_len: int = 80) -> str:
@@ -89,6 +89,11 @@ def samples_dir() -> Path:
     "The sample photos' folder, `film_restore/samples/`: package data, so a wheel install has them too."
     return _package_dir() / 'samples'
 
+def sample_photos() -> list[Path]:
+    "The sample photo files shipped in the package (`samples_dir()`), sorted by name."
+    d = samples_dir()
+    return sorted(f for f in d.iterdir() if f.suffix.lower() in IMAGE_EXTS and not f.name.startswith('.')) if d.is_dir() else []
+
 def _sorted_unique(photos: list[PhotoRef], skipped, limit=None) -> PhotoList:
     "Sort by id (deterministic order) and keep the first `limit`."
     ids = unique_ids([p.id for p in photos])
@@ -99,11 +104,8 @@ def _sorted_unique(photos: list[PhotoRef], skipped, limit=None) -> PhotoList:
 def builtin_photos() -> PhotoList:
     "The sample photos in `film_restore/samples/` plus colour photos that scikit-image and scikit-learn ship."
     photos, skipped = [], []
-    sd = samples_dir()
-    if sd.is_dir():
-        for f in sorted(sd.iterdir()):
-            if f.suffix.lower() in IMAGE_EXTS and not f.name.startswith('.'):
-                photos.append(PhotoRef(f"sample-{slugify(f.stem)}", str(f), path=f))
+    for f in sample_photos():
+        photos.append(PhotoRef(f"sample-{slugify(f.stem)}", str(f), path=f))
     try:
         import skimage.data
         for name in SKIMAGE_PHOTOS:

@@ -17,15 +17,15 @@ import torch
 
 from .core import (load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
-from .data import samples_dir
+from .data import sample_photos
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
 
 # %% auto #0
 __all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'tile_starts', 'edge_ramp',
            'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn', 'output_name',
            'mask_path', 'review_path', 'restore_file', 'review_image', 'find_default_model', 'collect_inputs',
-           'restore_paths', 'restore_cli', 'before_after_figure', 'before_after_viewer', 'sample_photos',
-           'write_quickstart_report', 'quickstart', 'quickstart_cli']
+           'restore_paths', 'restore_cli', 'before_after_figure', 'before_after_viewer', 'write_quickstart_report',
+           'quickstart', 'quickstart_cli']
 
 # %% ../nbs/09_restore.ipynb #4398f6ba
 STRIDE = 32  # the U-Nets' total downsampling: tile sides and tile positions are multiples of it
@@ -486,11 +486,6 @@ def before_after_viewer(before: np.ndarray, after: np.ndarray, crop: int = 256):
     return widgets.VBox([which, widgets.HBox([ys, xs]), view])
 
 # %% ../nbs/09_restore.ipynb #3f758d02
-def sample_photos() -> list[Path]:
-    "The sample photo files shipped in the package (`data.samples_dir()`)."
-    d = samples_dir()
-    return sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_EXTS) if d.is_dir() else []
-
 def _summary_rows(results) -> list[dict]:
     "Rows (restorer, SSIM damaged, SSIM clean, PSNR) from `evaluate`'s results, whatever restorers it ran."
     rows = []
@@ -613,8 +608,9 @@ def quickstart(out='film_restore_quickstart', minutes: float|None = None, fast: 
     restore_paths(samples, rest_dir / 'samples', model=model, device=device, save_mask=True, skip_existing=True, progress=False, log=log)
     import csv
     with open(data / 'test.csv') as f: test = [r for r in csv.DictReader(f) if int(r['size']) == size]
-    test = list({r['photo_id']: r for r in reversed(test)}.values())[::-1][:6]   # one crop of each test photo
-    tests = [data / r['damaged'] for r in test]
+    one_each = {}                                   # the first crop of each test photo
+    for r in test: one_each.setdefault(r['photo_id'], r)
+    tests = [data / r['damaged'] for r in list(one_each.values())[:6]]
     restore_paths(tests, rest_dir / 'test', model=model, device=device, save_mask=True, skip_existing=True, progress=False, log=log)
     import matplotlib.pyplot as plt
     pics, pdir = [], out / 'pictures'; pdir.mkdir(exist_ok=True)

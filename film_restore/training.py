@@ -244,8 +244,8 @@ def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') ->
     return sizes
 
 # %% ../nbs/06_training.ipynb #cd9c1eae
-def _encoder_pretrained(model, arch, pretrained) -> bool:
-    "Did the restorer's encoder get ImageNet weights? (`build_restorer` loads them when asked and cached)"
+def _encoder_pretrained(arch, pretrained) -> bool:
+    "Does an encoder of `arch` start from ImageNet weights? (`build_restorer` and lesson 10 load them when asked and cached)"
     if arch == 'compact': return False            # lesson 4's compact encoder is always trained from scratch
     if pretrained_off(pretrained): return False
     return weights_available(arch)
@@ -314,7 +314,7 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
 
     # --- the model and the loss
     model = build_restorer(arch=arch, pretrained=pretrained, aware=R['aware'], residual=R.get('residual', False))
-    enc_imagenet = _encoder_pretrained(model, arch, pretrained)
+    enc_imagenet = _encoder_pretrained(arch, pretrained)
     feats = R['features'] if features is None else features
     if feats == 'auto': feats = not pretrained_off(pretrained) and weights_available('vgg16_bn')
     loss = make_loss(R['loss'], pretrained=pretrained, features=bool(feats), mask_wgt=R['mask_wgt'],
