@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lesson 10's colourisation table: Kodak24 and McMaster18 (evaluation sets, never trained on) turned grey, every
+# Lesson 8's colourisation table: Kodak24 and McMaster18 (evaluation sets, never trained on) turned grey, every
 # colouriser beside the grey and mean-colour baselines; a Zhang model whose weights are not here is listed as
 # "weights absent". Writes OUT/table.md, OUT/table.csv and OUT/gallery_{kodak24,mcmaster18}.png.
 #   benchmarks/colorize_eval.sh [OUT] [more --models entries, e.g. ours=models/colorize_own]

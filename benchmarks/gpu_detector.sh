@@ -10,7 +10,7 @@
 set -euo pipefail
 PHOTOS=$1; OUT=$2; MINUTES=${3:-5}; CROPS=${4:-100}
 DATA=${DATA:-/tmp/detector_data}; WORKERS=${WORKERS:-$(nproc)}
-fr() { ${PYTHON:-python3} -c 'import sys; from film_restore.core import main; sys.exit(main(sys.argv[1:]))' "$@"; }
+fr() { ${PYTHON:-python3} -c 'import sys; from film_restore.restore import main; sys.exit(main(sys.argv[1:]))' "$@"; }
 t0=$(date +%s)
 fr info
 fr build-data --source samples "$PHOTOS" --out "$DATA" --sizes 128 256 --damage real --random-crops "$CROPS" \

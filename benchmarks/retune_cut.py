@@ -1,11 +1,12 @@
 """Choose a trained damage-aware model's mask cut and fill again on its validation split, with today's grid.
 
-    python benchmarks/retune_cut.py MODEL_DIR DATA_DIR [--size 256]
+    python benchmarks/retune_cut.py MODEL_DIR DATA_DIR [--size 256] [--views 8] [--out NEW_DIR]
 
 The same `training.choose_mask_cut` that `film-restore train` runs at the end of the recipe (threshold, dilation and,
 for the detector recipe, network or Telea fill), for a model trained before the grid grew. Rewrites the model's
-`config.json` (`mask_threshold`, `mask_dilate`, `fill`, `mask_tuning`, `shippable`), atomically; the weights are
-not touched.
+`config.json` (`mask_threshold`, `mask_dilate`, `fill`, `views`, `mask_tuning`, `shippable`), atomically; the weights
+are not touched. `--views N` tunes the cut for N test-time views (lesson 4's `Restorer.views`); `--out` writes the
+retuned model to a new folder instead.
 """
 import argparse, json
 from pathlib import Path
@@ -18,14 +19,18 @@ from film_restore.unet import load_restorer, save_restorer
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('model'); ap.add_argument('data'); ap.add_argument('--size', type=int, default=256)
+    ap.add_argument('--views', type=int, default=None, help="test-time views to tune for (default: the model's own)")
+    ap.add_argument('--out', default=None, help='write the retuned model here (default: over MODEL_DIR)')
     a = ap.parse_args()
     model, cfg = load_restorer(a.model)
+    if a.views is not None: model.views = a.views
     fills = RECIPES.get(cfg.get('recipe'), {}).get('tune_fills', ('network',))
     dl = get_dls(a.data, a.size, bs=16, num_workers=0, augment=False).valid
     table, shippable = choose_mask_cut(model, dl, fills=fills)
-    keep = {k: v for k, v in cfg.items() if k not in ('mask_threshold', 'mask_dilate', 'fill')}
-    save_restorer(model, dict(keep, mask_tuning=table, shippable=shippable), a.model)
-    print(f"{a.model}: saved; shippable {shippable}")
+    keep = {k: v for k, v in cfg.items() if k not in ('mask_threshold', 'mask_dilate', 'fill', 'views')}
+    out = a.out or a.model
+    save_restorer(model, dict(keep, mask_tuning=table, shippable=shippable), out)
+    print(f"{out}: saved; views {model.views}, cut {model.mask_threshold} + {model.mask_dilate} px, fill {model.fill}; shippable {shippable}")
 
 
 if __name__ == '__main__':

@@ -1,5 +1,5 @@
 """Reading and writing scans faithfully, moving between images and tensors, Lab colour, pictures,
-the device and its precision, ImageNet weights, fast mode, and the `film-restore` command.
+the device and its precision, ImageNet weights, fast mode, and what this installation has.
 
 Docs: https://film-restore.github.io/film_restore/core.html.md"""
 
@@ -21,14 +21,13 @@ warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', c
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'COMMANDS', 'TASKS', 'INFO_EXTRAS',
-           'is_fast', 'fast_or', 'progress_bar', 'ImageReadError', 'ImageInfo', 'check_image', 'load_image',
-           'default_file_mode', 'atomic_write', 'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor',
-           'tensor2image', 'rgb2lab', 'lab2rgb', 'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images',
-           'course_images_dir', 'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast',
-           'precision_callbacks', 'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file',
-           'weights_available', 'pretrained_off', 'load_torchvision_model', 'main', 'default_model_summary',
-           'system_info', 'info_cli']
+__all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or', 'progress_bar',
+           'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
+           'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
+           'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
+           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'plain_bars', 'run_banner',
+           'WeightsUnavailableError', 'weights_file', 'weights_available', 'pretrained_off', 'load_torchvision_model',
+           'default_model_summary', 'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -563,62 +562,9 @@ def load_torchvision_model(arch: str, pretrained='auto') -> torch.nn.Module:
         finally: socket.setdefaulttimeout(old)
     return get_model(arch, weights=w)
 
-# %% ../nbs/00_core.ipynb #57ae1738
+# %% ../nbs/00_core.ipynb #7be31f4e
 DEFAULT_MODEL_DIR = _package_dir() / 'weights' / 'default'  # where the shipped default restorer lives (lesson 9)
 
-COMMANDS = {
-    'info':       ('film_restore.core',     'info_cli',       'versions, device, precision, weights (ImageNet, restorer, colourisers), fast mode'),
-    'build-data': ('film_restore.damage',   'build_data_cli', 'build a paired dusty/clean dataset (lessons 1-2)'),
-    'train':      ('film_restore.training', 'train_cli',      'train a restorer with a recipe (lesson 6); --task colorize: a colouriser (lesson 10)'),
-    'probe':      ('film_restore.probe',    'probe_cli',      'what VGG16 layers see of damage (lesson 7)'),
-    'evaluate':   ('film_restore.evaluate', 'evaluate_cli',   'SSIM/PSNR on damaged and clean inputs vs baselines (lesson 8); --task colorize: colourisers (lesson 10)'),
-    'restore':    ('film_restore.restore',  'restore_cli',    'restore scans at full resolution (lesson 9)'),
-    'quickstart': ('film_restore.restore',  'quickstart_cli', 'the whole course end to end on built-in data (lesson 9)'),
-    'colorize':   ('film_restore.colorize', 'colorize_cli',   'colourise black-and-white photos: eccv16, siggraph17 or your own (lesson 10)'),
-}
-# `film-restore CMD --task T`: the same command for another kind of model, in a later lesson (lesson 6 must not import lesson 10)
-TASKS = {
-    ('train', 'colorize'):    ('film_restore.colorize', 'colorize_train_cli'),
-    ('evaluate', 'colorize'): ('film_restore.colorize', 'colorize_evaluate_cli'),
-}
-
-def _pop_task(args: list) -> tuple:
-    "Take `--task T` (or `--task=T`) out of a command's arguments: (T or None, the other arguments)."
-    for i, a in enumerate(args):
-        if a == '--task' and i + 1 < len(args): return args[i + 1], args[:i] + args[i + 2:]
-        if a.startswith('--task='): return a.split('=', 1)[1], args[:i] + args[i + 1:]
-    return None, args
-
-def _usage() -> str:
-    lines = ["usage: film-restore COMMAND [options]   (film-restore COMMAND --help for a command's options)", "", "commands:"]
-    lines += [f"  {name:<11} {help_}" for name, (_, _, help_) in COMMANDS.items()]
-    return "\n".join(lines)
-
-def main(argv=None) -> int:
-    "Entry point of the `film-restore` console script."
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ('-h', '--help', 'help'): print(_usage()); return 0
-    if argv[0] == '--version':
-        from film_restore import __version__; print(__version__); return 0
-    name, rest = argv[0], argv[1:]
-    if name not in COMMANDS: print(f"film-restore: unknown command {name!r}\n\n{_usage()}", file=sys.stderr); return 2
-    task, rest = _pop_task(rest)
-    tasks = sorted(t for c, t in TASKS if c == name)
-    if task not in (None, 'restore'):
-        if task not in tasks:
-            print(f"film-restore {name}: unknown --task {task!r}; choose restore" + ''.join(f" or {t}" for t in tasks), file=sys.stderr); return 2
-        mod, fn = TASKS[(name, task)]
-    else:
-        mod, fn, _ = COMMANDS[name]
-        if tasks and ('-h' in rest or '--help' in rest):
-            print(f"(these are the restorer's options; `film-restore {name} --task {tasks[0]} --help` gives the colouriser's)")
-    try: func = getattr(importlib.import_module(mod), fn)
-    except (ImportError, AttributeError) as e:
-        print(f"film-restore: the {name!r} command is not available in this installation ({e})", file=sys.stderr); return 2
-    rc = func(rest)
-    return int(rc or 0)
-
-# %% ../nbs/00_core.ipynb #7be31f4e
 def _version(dist):
     from importlib.metadata import version, PackageNotFoundError
     try: return version(dist)
@@ -639,16 +585,6 @@ def default_model_summary(folder=None) -> str:
     return (f"{c.get('recipe', '?')} recipe, {c.get('arch', '?')}, {kind}{cut}, {pth.stat().st_size / 2**20:.1f} MB, "
             f"sha256 {digest}" + (f"; card: {card}" if card.exists() else ''))
 
-# later lessons' lines for `info`, imported by name only when `info` runs (a module imports only from earlier ones)
-INFO_EXTRAS = [('film_restore.colorize', 'colorizers_summary')]
-
-def _extra_info() -> dict:
-    out = {}
-    for mod, fn in INFO_EXTRAS:
-        try: out.update(getattr(importlib.import_module(mod), fn)())
-        except Exception as e: out[mod.rsplit('.', 1)[-1]] = f"unavailable ({type(e).__name__}: {e})"
-    return out
-
 def system_info() -> dict:
     "What `film-restore info` reports, as a dict."
     dev = get_device()
@@ -662,19 +598,6 @@ def system_info() -> dict:
         'imagenet weights resnet34': f"cached at {weights_file('resnet34')}" if weights_available('resnet34') else 'not cached (downloads on first use when online)',
         'imagenet weights vgg16_bn': f"cached at {weights_file('vgg16_bn')}" if weights_available('vgg16_bn') else 'not cached (downloads on first use when online)',
         'default restorer': default_model,
-        **_extra_info(),
         'fast mode': 'on' if is_fast() else 'off',
     }
 
-def info_cli(argv=None) -> int:
-    "`film-restore info`: print `system_info()`."
-    import argparse
-    p = argparse.ArgumentParser(prog='film-restore info', description='Versions, device, precision, weights and fast mode.')
-    p.add_argument('--json', action='store_true', help='print JSON instead of a table')
-    a = p.parse_args(argv)
-    d = system_info()
-    if a.json: print(json.dumps(d, indent=2))
-    else:
-        w = max(map(len, d))
-        for k, v in d.items(): print(f"{k:<{w}}  {v}")
-    return 0

@@ -1,6 +1,6 @@
 """What the restorer is taught to want: per-pixel MSE, the VGG16 feature loss of the dissertation's
-Models 1 to 3 (with its SSIM modification), a mask loss for the damage-aware restorer, and the
-stability loss the dissertation proposed but never tried.
+Models 1 to 3 (with its SSIM modification), a mask loss for the damage-aware restorer, the
+stability loss the dissertation proposed but never tried, and a probe of which VGG16 layers react to damage.
 
 Docs: https://film-restore.github.io/film_restore/losses.html.md"""
 
@@ -8,21 +8,28 @@ Docs: https://film-restore.github.io/film_restore/losses.html.md"""
 
 # %% ../nbs/05_losses.ipynb #02239eb4
 from __future__ import annotations
-import sys, warnings
+import sys, json, argparse, warnings
+from pathlib import Path
+import cv2
+import numpy as np
+import matplotlib.pyplot as plt
 import torch, torch.nn as nn, torch.nn.functional as F
 from pytorch_msssim import ssim as _msssim_ssim
 from fastai.callback.core import Callback
 from fastai.callback.hook import hook_outputs
 from fastai.metrics import AvgMetric
-from .core import load_torchvision_model, weights_available, pretrained_off
+from .core import (load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
+                               load_image, image2tensor, tensor2image, show_images, ImageReadError)
 from .unet import split_output, IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['VGG_RELU_IDS', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIBLE_CHANGE', 'PSNR_CAP', 'ssim_loss',
-           'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target',
-           'damage_weights', 'MaskLoss', 'RestorerLoss', 'StabilityLoss', 'ssim_metric', 'psnr_per_image',
-           'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm', 'mask_recall_metric', 'mask_f1_metric',
-           'restore_metrics']
+__all__ = ['VGG_RELU_IDS', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIBLE_CHANGE', 'PSNR_CAP', 'LAYER_NAMES',
+           'DISSERTATION_TABLE', 'ssim_loss', 'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss',
+           'make_loss', 'damage_target', 'damage_weights', 'MaskLoss', 'RestorerLoss', 'StabilityLoss', 'ssim_metric',
+           'psnr_per_image', 'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm', 'mask_recall_metric',
+           'mask_f1_metric', 'restore_metrics', 'probe_body', 'relu_layers', 'ReluHooks', 'normalise',
+           'filter_activations', 'top_filters', 'differing_filters', 'probe_table', 'table_markdown', 'plot_profiles',
+           'visualise_filter', 'probe_images', 'probe_cli']
 
 # %% ../nbs/05_losses.ipynb #9bfdcd3a
 def _fit_window(x: torch.Tensor, y: torch.Tensor, win_size: int):
@@ -312,3 +319,190 @@ def restore_metrics(aware: bool = False):
     ms = [NamedMetric(ssim_metric, 'ssim'), NamedMetric(psnr_metric, 'psnr'), NamedMetric(mse_metric, 'mse')]
     if aware: ms += [NamedMetric(mask_recall_metric, 'mask_recall'), NamedMetric(mask_f1_metric, 'mask_f1')]
     return ms
+
+# %% ../nbs/05_losses.ipynb #35cddba1
+LAYER_NAMES = [f'ReLU{i}' for i in VGG_RELU_IDS]
+DISSERTATION_TABLE = {'ReLU5': [0, 4, 0], 'ReLU12': [10, 10, 6], 'ReLU22': [6, 8, 2], 'ReLU32': [14, 16, 6], 'ReLU42': [14, 12, 12]}
+
+_BODIES = {}
+def probe_body(pretrained='auto'):
+    "VGG16-bn features up to the last probed ReLU, in eval mode, frozen (cached per `pretrained`); `.imagenet` says whether it has ImageNet weights."
+    if pretrained not in _BODIES:
+        body = vgg16_body(pretrained=pretrained).eval()
+        for p in body.parameters(): p.requires_grad_(False)
+        body.imagenet = pretrained is not False and weights_available('vgg16_bn')
+        _BODIES[pretrained] = body
+    return _BODIES[pretrained]
+
+def relu_layers(body):
+    "The five probed ReLU modules of a VGG16-bn feature body, by their indices in `VGG_RELU_IDS`."
+    mods = list(body.children()) if not hasattr(body, 'features') else list(body.features.children())
+    layers = []
+    for i in VGG_RELU_IDS:
+        if i >= len(mods) or not isinstance(mods[i], torch.nn.ReLU):
+            raise ValueError(f'layer {i} of the VGG body is not a ReLU ({mods[i] if i < len(mods) else "missing"})')
+        layers.append(mods[i])
+    return layers
+
+class ReluHooks:
+    "Context manager recording the output of each probed ReLU (`self.outputs`, a list of (B,C,H,W) tensors)."
+    def __init__(self, body): self.body, self.layers, self.outputs, self.handles = body, relu_layers(body), [], []
+    def __enter__(self):
+        self.outputs = [None]*len(self.layers)
+        def hook(i):
+            def f(mod, inp, out): self.outputs[i] = out.clone()
+            return f
+        self.handles = [l.register_forward_hook(hook(i)) for i, l in enumerate(self.layers)]
+        return self
+    def __exit__(self, *exc):
+        for h in self.handles: h.remove()
+        self.handles = []
+
+def _as_batch(img):
+    x = img if isinstance(img, torch.Tensor) else image2tensor(np.asarray(img, np.float32))
+    return (x if x.ndim == 4 else x[None]).float()
+
+def normalise(x): return (x - x.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / x.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
+
+@torch.no_grad()
+def filter_activations(img, body=None):
+    "Per-layer vectors of each filter's mean activation at the five ReLUs, for an image (HxWx3 in [0,1] or a tensor)."
+    body = body if body is not None else probe_body()
+    with ReluHooks(body) as h:
+        body(normalise(_as_batch(img)))
+    return [o[0].mean(dim=(1, 2)).cpu().numpy() for o in h.outputs]
+
+# %% ../nbs/05_losses.ipynb #e3953a52
+def top_filters(acts, k=9):
+    "Indices of the `k` most active filters of each layer, most active first."
+    return [np.argsort(-np.asarray(a), kind='stable')[:k] for a in acts]
+
+def _acts(x, body):
+    "`x` itself when it is already a list of per-layer activation vectors, else the activations of image `x`."
+    return x if isinstance(x, (list, tuple)) and all(np.ndim(v) == 1 for v in x) else filter_activations(x, body)
+
+def differing_filters(clean, damaged, k=9, body=None):
+    "Per layer, how many filters are in one image's top `k` but not the other's (0..2k). Takes images or activation lists."
+    a, b = _acts(clean, body), _acts(damaged, body)
+    return [len(set(ta.tolist()) ^ set(tb.tolist())) for ta, tb in zip(top_filters(a, k), top_filters(b, k))]
+
+# %% ../nbs/05_losses.ipynb #64289a55
+def probe_table(pairs, k=9, body=None, names=None, progress=False):
+    "{'layers', 'images', 'counts' (layer x image), 'mean', 'dissertation'} for a list of (clean, damaged) pairs."
+    pairs = list(pairs)
+    names = list(names) if names is not None else [f'image {i+1}' for i in range(len(pairs))]
+    body = body if body is not None else probe_body()
+    cols = [differing_filters(c, d, k, body) for c, d in progress_bar(pairs, desc='probe', disable=not progress)]
+    counts = [[col[l] for col in cols] for l in range(len(LAYER_NAMES))]
+    return dict(layers=LAYER_NAMES, images=names, k=k, counts=counts,
+                mean=[float(np.mean(r)) for r in counts],
+                dissertation=[DISSERTATION_TABLE[n] for n in LAYER_NAMES],
+                dissertation_mean=[float(np.mean(DISSERTATION_TABLE[n])) for n in LAYER_NAMES])
+
+def table_markdown(t):
+    "The probe table as markdown: our counts per image and mean, then the dissertation's."
+    hdr = ['layer'] + t['images'] + ['mean', 'dissertation (3 images)', 'dissertation mean']
+    lines = ['| ' + ' | '.join(hdr) + ' |', '|' + '---|'*len(hdr)]
+    for l, row, m, ref, rm in zip(t['layers'], t['counts'], t['mean'], t['dissertation'], t['dissertation_mean']):
+        lines.append('| ' + ' | '.join([l] + [str(v) for v in row] + [f'{m:.1f}', ' / '.join(map(str, ref)), f'{rm:.1f}']) + ' |')
+    return '\n'.join(lines)
+
+# %% ../nbs/05_losses.ipynb #50186e39
+def plot_profiles(clean_acts, damaged_acts, k=9, title=None, size=(11, 9)):
+    "Both activation profiles per layer with each image's top `k` filters marked; returns the Figure."
+    fig, axs = plt.subplots(len(clean_acts), 1, figsize=size)
+    axs = np.atleast_1d(axs)
+    for ax, name, a, b, ta, tb in zip(axs, LAYER_NAMES, clean_acts, damaged_acts, top_filters(clean_acts, k), top_filters(damaged_acts, k)):
+        ax.plot(a, lw=0.8, color='tab:blue', label='clean'); ax.plot(b, lw=0.8, color='tab:orange', alpha=0.8, label='damaged')
+        ax.scatter(ta, a[ta], marker='o', s=28, facecolors='none', edgecolors='tab:blue', label=f'clean top {k}')
+        ax.scatter(tb, b[tb], marker='x', s=28, color='tab:orange', label=f'damaged top {k}')
+        diff = len(set(ta.tolist()) ^ set(tb.tolist()))
+        ax.set_ylabel(name, rotation=0, ha='right', va='center'); ax.set_xlim(-1, len(a))
+        ax.text(0.995, 0.92, f'{diff} of {2*k} differ', transform=ax.transAxes, ha='right', va='top', fontsize=8,
+                bbox=dict(fc='white', alpha=0.85, lw=0))
+    axs[0].legend(fontsize=7, ncol=4, loc='upper left'); axs[-1].set_xlabel('filter')
+    if title: fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/05_losses.ipynb #7678ca6e
+def visualise_filter(layer, filt, body=None, size=56, upscales=12, scale=1.2, steps=40, lr=0.1, blur=3, seed=0, progress=False):
+    "Activation maximisation with progressive upscaling for filter `filt` of probed layer `layer` (0..4); returns (image, activation per round)."
+    body = body if body is not None else probe_body()
+    if not 0 <= layer < len(VGG_RELU_IDS): raise ValueError(f'layer must be 0..{len(VGG_RELU_IDS)-1}, got {layer}')
+    g = torch.Generator().manual_seed(seed)
+    img = (0.5 + 0.1*torch.rand(1, 3, size, size, generator=g)).numpy()[0].transpose(1, 2, 0)
+    history = []
+    with ReluHooks(body) as h:
+        nf = None
+        for r in progress_bar(range(upscales + 1), desc=f'{LAYER_NAMES[layer]}:{filt}', disable=not progress):
+            x = image2tensor(img)[None].requires_grad_(True)
+            opt = torch.optim.Adam([x], lr=lr)
+            with torch.enable_grad():
+                for _ in range(steps):
+                    opt.zero_grad()
+                    body(normalise(x))
+                    out = h.outputs[layer]
+                    if nf is None:
+                        nf = out.shape[1]
+                        if not 0 <= filt < nf: raise ValueError(f'{LAYER_NAMES[layer]} has {nf} filters, got {filt}')
+                    loss = -out[0, filt].mean()
+                    loss.backward(); opt.step()
+                    with torch.no_grad(): x.clamp_(0, 1)
+            history.append(float(-loss))
+            img = tensor2image(x.detach())
+            if r < upscales:
+                sz = int(round(img.shape[0]*scale))
+                img = cv2.resize(img, (sz, sz), interpolation=cv2.INTER_CUBIC)
+                if blur: img = cv2.blur(img, (blur, blur))
+                img = np.clip(img, 0, 1).astype(np.float32)
+    return img, history
+
+# %% ../nbs/05_losses.ipynb #b19d3cc8
+def _pretrained_arg(s):
+    return {'auto': 'auto', 'yes': True, 'no': False}[s]
+
+def probe_images(paths, preset='realistic', seed=0, k=9, pretrained='auto', max_side=512, out=None, progress=True):
+    "Load images, damage each (`preset`, `seed`+i), probe them; optionally write table (md+json) and profile plots to `out`."
+    body = probe_body(pretrained)
+    pairs, names = [], []
+    for i, p in enumerate(paths):
+        img, _ = load_image(p)
+        h, w = img.shape[:2]
+        if max(h, w) > max_side:
+            s = max_side/max(h, w); img = cv2.resize(img, (max(1, round(w*s)), max(1, round(h*s))), interpolation=cv2.INTER_AREA)
+        from film_restore.damage import synthesize_damage
+        pairs.append((img, synthesize_damage(img, preset=preset, seed=seed+i).damaged)); names.append(Path(p).stem)
+    t = probe_table(pairs, k, body, names, progress=progress)
+    t.update(preset=preset, seed=seed, pretrained=str(pretrained), imagenet_weights=bool(getattr(body, 'imagenet', False)),
+             image_paths=[str(p) for p in paths])
+    if out is not None:
+        out = Path(out); out.mkdir(parents=True, exist_ok=True)
+        for name, (c, d) in zip(names, pairs):
+            fig = plot_profiles(filter_activations(c, body), filter_activations(d, body), k, title=f"{name}: clean vs damaged ({preset}; {'ImageNet' if t['imagenet_weights'] else 'RANDOM'} weights)")
+            atomic_write(out/f'profiles_{name}.png', lambda tmp: fig.savefig(tmp, format='png', dpi=80)); plt.close(fig)
+        for fn, text in (('probe_table.md', table_markdown(t) + '\n'), ('probe_table.json', json.dumps(t, indent=1, default=str))):
+            atomic_write(out/fn, lambda tmp: Path(tmp).write_text(text))
+    return t
+
+def probe_cli(argv=None):
+    "film-restore probe: how many of VGG16's top filters change when a photo is damaged."
+    ap = argparse.ArgumentParser(prog='film-restore probe', description=probe_cli.__doc__)
+    ap.add_argument('--images', nargs='+', required=True, metavar='IMAGE')
+    ap.add_argument('--preset', default='realistic')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--k', type=int, default=9, help='top filters per image (default 9)')
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--pretrained', choices=['auto', 'yes', 'no'], default='auto')
+    a = ap.parse_args(argv)
+    try:
+        t = probe_images(a.images, a.preset, a.seed, a.k, _pretrained_arg(a.pretrained), out=a.out)
+    except (ImageReadError, FileNotFoundError, ValueError) as e:
+        print(f'film-restore probe: error: {e}'); return 2
+    except Exception as e:
+        if type(e).__name__ == 'WeightsUnavailableError': print(f'film-restore probe: error: {e}'); return 2
+        raise
+    print(table_markdown(t))
+    if not t['imagenet_weights']: print('NOTE: VGG16 has random weights here (no ImageNet weights): these counts mean little.')
+    print(f'wrote {Path(a.out)}/probe_table.md, probe_table.json and profile plots')
+    return 0

@@ -19,13 +19,21 @@ from .core import (load_image, save_image, save_jpeg_repair, progress_bar, IMAGE
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .data import sample_photos
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
+from .core import system_info
+from .damage import build_data_cli
+from .losses import probe_cli
+from .training import train_recipe, RECIPES, _bool_or_auto
+from .evaluate import evaluate_cli
+from .colorize import (colorize_cli, colorize_train_cli, colorize_evaluate_cli, colorizers_summary, nogan_finetune,
+                                   colorize_array, resolve_colorizer)
 
 # %% auto #0
-__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'tile_starts', 'edge_ramp',
-           'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn', 'output_name',
-           'mask_path', 'review_path', 'restore_file', 'review_image', 'find_default_model', 'collect_inputs',
-           'restore_paths', 'restore_cli', 'before_after_figure', 'before_after_viewer', 'write_quickstart_report',
-           'quickstart', 'quickstart_cli']
+__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'COMMANDS', 'TASKS', 'tile_starts',
+           'edge_ramp', 'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn',
+           'output_name', 'mask_path', 'review_path', 'restore_file', 'review_image', 'find_default_model',
+           'collect_inputs', 'restore_paths', 'restore_cli', 'before_after_figure', 'before_after_viewer',
+           'write_quickstart_report', 'quickstart', 'quickstart_cli', 'main', 'installation_info', 'info_cli',
+           'train_cli']
 
 # %% ../nbs/09_restore.ipynb #4398f6ba
 STRIDE = 32  # the U-Nets' total downsampling: tile sides and tile positions are multiples of it
@@ -191,14 +199,8 @@ class NoModelError(FileNotFoundError):
     "No restorer where one was expected (the default model is not installed, or `--model` names no model)."
 
 def load_colorize_fn(model=None, device=None):
-    """A function img -> colourised img from lesson 10: `model` is 'eccv16', 'siggraph17', a colouriser folder, or None
+    """A function img -> colourised img from lesson 8: `model` is 'eccv16', 'siggraph17', a colouriser folder, or None
     (film_restore's own colouriser, when one is installed); or a clear error that says how to get one."""
-    # Imported lazily, only for --colorize: colourisation is lesson 10, a separate model with its own weights
-    # and imports; `restore` must start quickly and keep working on an install where it is missing or broken,
-    # and a module-level import would make lesson 9 depend on lesson 10 (modules import only from earlier ones).
-    try: from film_restore.colorize import colorize_array, resolve_colorizer
-    except Exception as e:
-        raise RuntimeError(f"--colorize needs film_restore.colorize (lesson 10), which could not be imported: {e}") from e
     try: cm = resolve_colorizer(None if model is None else str(model), device=device)
     except FileNotFoundError as e: raise NoModelError(f"--colorize: no colour model: {e}") from None
     return lambda img: colorize_array(cm, img, device=device)
@@ -425,7 +427,7 @@ def restore_cli(argv=None) -> int:
     p.add_argument('--precision', choices=['auto', 'fp32', 'bf16', 'fp16'], default='auto', help='inference precision (default: the device\'s)')
     p.add_argument('--device', default=None, help='cpu, cuda, mps (default: the best available)')
     p.add_argument('--skip-existing', action='store_true', help='skip inputs whose result exists (resume an interrupted run)')
-    p.add_argument('--colorize', action='store_true', help='colourise the restored photos (lesson 10)')
+    p.add_argument('--colorize', action='store_true', help='colourise the restored photos (lesson 8)')
     p.add_argument('--colorize-model', metavar='MODEL', help="the colouriser for --colorize: eccv16, siggraph17 (Zhang et al.; "
                    "weights download on first use, `film-restore info` says where they go) or a folder from `film-restore train --task colorize`. "
                    "Default: film_restore's own colouriser when one is installed (`film-restore info` says whether), else an error saying how to get one")
@@ -653,4 +655,114 @@ def quickstart_cli(argv=None) -> int:
     try: quickstart(a.out, minutes=a.minutes, fast=a.fast or None, device=a.device, seed=a.seed, from_scratch=a.from_scratch)
     except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
         print(f'film-restore quickstart: error: {e}', file=sys.stderr); return 2
+    return 0
+
+# %% ../nbs/09_restore.ipynb #3fde6641
+COMMANDS = {
+    'info':       (lambda argv: info_cli(argv), 'versions, device, precision, weights (ImageNet, restorer, colourisers), fast mode'),
+    'build-data': (build_data_cli,  'build a paired dusty/clean dataset (lessons 1-2)'),
+    'train':      (lambda argv: train_cli(argv), 'train a restorer with a recipe (lesson 6); --task colorize: a colouriser (lesson 8)'),
+    'probe':      (probe_cli,       'what VGG16 layers see of damage (lesson 5)'),
+    'evaluate':   (evaluate_cli,    'SSIM/PSNR on damaged and clean inputs vs baselines (lesson 7); --task colorize: colourisers (lesson 8)'),
+    'restore':    (lambda argv: restore_cli(argv), 'restore scans at full resolution (lesson 9)'),
+    'quickstart': (lambda argv: quickstart_cli(argv), 'the whole course end to end on built-in data (lesson 9)'),
+    'colorize':   (colorize_cli,    'colourise black-and-white photos: eccv16, siggraph17 or your own (lesson 8)'),
+}
+# `film-restore CMD --task T`: the same command for another kind of model
+TASKS = {('train', 'colorize'): colorize_train_cli, ('evaluate', 'colorize'): colorize_evaluate_cli}
+
+def _pop_task(args: list) -> tuple:
+    "Take `--task T` (or `--task=T`) out of a command's arguments: (T or None, the other arguments)."
+    for i, a in enumerate(args):
+        if a == '--task' and i + 1 < len(args): return args[i + 1], args[:i] + args[i + 2:]
+        if a.startswith('--task='): return a.split('=', 1)[1], args[:i] + args[i + 1:]
+    return None, args
+
+def _usage() -> str:
+    lines = ["usage: film-restore COMMAND [options]   (film-restore COMMAND --help for a command's options)", "", "commands:"]
+    lines += [f"  {name:<11} {help_}" for name, (_, help_) in COMMANDS.items()]
+    return "\n".join(lines)
+
+def main(argv=None) -> int:
+    "Entry point of the `film-restore` console script."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ('-h', '--help', 'help'): print(_usage()); return 0
+    if argv[0] == '--version':
+        from film_restore import __version__; print(__version__); return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS: print(f"film-restore: unknown command {name!r}\n\n{_usage()}", file=sys.stderr); return 2
+    task, rest = _pop_task(rest)
+    tasks = sorted(t for c, t in TASKS if c == name)
+    if task not in (None, 'restore'):
+        if task not in tasks:
+            print(f"film-restore {name}: unknown --task {task!r}; choose restore" + ''.join(f" or {t}" for t in tasks), file=sys.stderr); return 2
+        func = TASKS[(name, task)]
+    else:
+        func = COMMANDS[name][0]
+        if tasks and ('-h' in rest or '--help' in rest):
+            print(f"(these are the restorer's options; `film-restore {name} --task {tasks[0]} --help` gives the colouriser's)")
+    return int(func(rest) or 0)
+
+# %% ../nbs/09_restore.ipynb #98216503
+def installation_info() -> dict:
+    "What `film-restore info` reports: `core.system_info()` and the colourisers."
+    d = system_info(); fast = d.pop('fast mode')
+    return {**d, **colorizers_summary(), 'fast mode': fast}
+
+def info_cli(argv=None) -> int:
+    "`film-restore info`: print `installation_info()`."
+    p = argparse.ArgumentParser(prog='film-restore info', description='Versions, device, precision, weights and fast mode.')
+    p.add_argument('--json', action='store_true', help='print JSON instead of a table')
+    a = p.parse_args(argv)
+    d = installation_info()
+    if a.json: print(json.dumps(d, indent=2))
+    else:
+        w = max(map(len, d))
+        for k, v in d.items(): print(f"{k:<{w}}  {v}")
+    return 0
+
+# %% ../nbs/09_restore.ipynb #d942b18f
+def train_cli(argv=None) -> int:
+    "`film-restore train`: train a restorer with a recipe."
+    p = argparse.ArgumentParser(prog='film-restore train', description="Train a restorer with one of the course's recipes (lesson 6).")
+    p.add_argument('--recipe', choices=list(RECIPES), default='model3', help="loss and model (default model3; 'aware' is the shipped kind)")
+    p.add_argument('--data', required=True, help="a dataset built by `film-restore build-data`")
+    p.add_argument('--out', required=True, help="the model folder to write (model.pth, config.json, log.csv, epochs/)")
+    p.add_argument('--arch', choices=['resnet34', 'compact'], default=None, help="encoder (default: the recipe's)")
+    p.add_argument('--sizes', type=int, nargs='+', default=None, help="progressive-resizing sizes, all present in --data (default: the dataset's own among 64 128 256, else all it has)")
+    p.add_argument('--frozen-epochs', type=int, default=10, help="epochs per size with the encoder frozen (default 10)")
+    p.add_argument('--unfrozen-epochs', type=int, default=20, help="fine-tuning epochs at the last size (default 20)")
+    p.add_argument('--epochs-scale', type=float, default=1.0, help="multiply every stage's epochs")
+    p.add_argument('--bs', type=int, default=None, help="batch size at the first size (halves as the size doubles)")
+    p.add_argument('--lr', type=float, default=None, help="peak learning rate (default 1e-3)")
+    p.add_argument('--fast', action='store_true', help="tiny run: smallest size, 1 short epoch per stage (CI)")
+    p.add_argument('--resume', default=None, help="an interrupted run's folder (continues it) or a model folder (starts from its weights)")
+    p.add_argument('--minutes', type=float, default=None, help="time budget: scale the schedule to fit, stop cleanly")
+    p.add_argument('--pretrained', type=_bool_or_auto, default=None, help="ImageNet weights: auto (if available; the default), yes, no (the default with --fast)")
+    p.add_argument('--features', type=_bool_or_auto, default=None, help="VGG feature terms in the loss: auto, yes, no (default: the recipe's)")
+    p.add_argument('--stability', type=float, default=None, help="stability-loss weight (default: the recipe's)")
+    p.add_argument('--mask-pos-weight', type=float, default=None, help="aware models: BCE weight of damaged pixels (default: the recipe's, 1)")
+    p.add_argument('--limit', type=int, default=None, help="use at most this many patches per split")
+    p.add_argument('--workers', type=int, default=None, help="data-loading worker processes (default: the loaders' choice; 0 with --fast)")
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--device', default=None, help="cpu, cuda, mps (default: the best available)")
+    p.add_argument('--wandb', action='store_true', help="log to Weights & Biases (needs `pip install wandb`)")
+    p.add_argument('--nogan', action='store_true', help="then fine-tune adversarially with NoGAN (lesson 8)")
+    p.add_argument('--keep-checkpoints', action='store_true', help="keep checkpoints/ (optimizer state) after a finished run")
+    a = p.parse_args(argv)
+    try:
+        learn = train_recipe(a.recipe, data=a.data, out=a.out, arch=a.arch, sizes=a.sizes, frozen_epochs=a.frozen_epochs,
+                             unfrozen_epochs=a.unfrozen_epochs, bs=a.bs, lr=a.lr, epochs_scale=a.epochs_scale,
+                             fast=a.fast, resume=a.resume, max_minutes=a.minutes, num_workers=a.workers,
+                             pretrained=a.pretrained if a.pretrained is not None else (False if a.fast else 'auto'),
+                             seed=a.seed, wandb=a.wandb, device=a.device, features=a.features, stability=a.stability,
+                             limit=a.limit, keep_checkpoints=a.keep_checkpoints, mask_pos_weight=a.mask_pos_weight)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"film-restore train: error: {e}", file=sys.stderr)
+        return 2
+    if a.nogan:
+        nogan_finetune(learn, learn.dls, Path(a.out) / 'nogan')                     # critic and NoGAN log go to out/nogan
+        learn.restorer_config = dict(learn.restorer_config, nogan=True)
+        save_restorer(learn.model, learn.restorer_config, a.out)            # the fine-tuned generator replaces the model
+        print(f"saved {a.out} after NoGAN fine-tuning")
     return 0

@@ -32,7 +32,7 @@ from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, L
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'stage_bs', 'plan_stages', 'fit_to_budget',
            'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint',
            'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes', 'seconds_per_image',
-           'train_recipe', 'train_cli']
+           'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -245,7 +245,7 @@ def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') ->
 
 # %% ../nbs/06_training.ipynb #cd9c1eae
 def _encoder_pretrained(arch, pretrained) -> bool:
-    "Does an encoder of `arch` start from ImageNet weights? (`build_restorer` and lesson 10 load them when asked and cached)"
+    "Does an encoder of `arch` start from ImageNet weights? (`build_restorer` and lesson 8 load them when asked and cached)"
     if arch == 'compact': return False            # lesson 4's compact encoder is always trained from scratch
     if pretrained_off(pretrained): return False
     return weights_available(arch)
@@ -449,58 +449,3 @@ def _bool_or_auto(s: str):
     if s in ('no', 'false', '0', 'n'): return False
     raise argparse.ArgumentTypeError(f"expected auto, yes or no, got {s!r}")
 
-def train_cli(argv=None) -> int:
-    "`film-restore train`: train a restorer with a recipe."
-    p = argparse.ArgumentParser(prog='film-restore train', description="Train a restorer with one of the course's recipes (lesson 6).")
-    p.add_argument('--recipe', choices=list(RECIPES), default='model3', help="loss and model (default model3; 'aware' is the shipped kind)")
-    p.add_argument('--data', required=True, help="a dataset built by `film-restore build-data`")
-    p.add_argument('--out', required=True, help="the model folder to write (model.pth, config.json, log.csv, epochs/)")
-    p.add_argument('--arch', choices=['resnet34', 'compact'], default=None, help="encoder (default: the recipe's)")
-    p.add_argument('--sizes', type=int, nargs='+', default=None, help="progressive-resizing sizes, all present in --data (default: the dataset's own among 64 128 256, else all it has)")
-    p.add_argument('--frozen-epochs', type=int, default=10, help="epochs per size with the encoder frozen (default 10)")
-    p.add_argument('--unfrozen-epochs', type=int, default=20, help="fine-tuning epochs at the last size (default 20)")
-    p.add_argument('--epochs-scale', type=float, default=1.0, help="multiply every stage's epochs")
-    p.add_argument('--bs', type=int, default=None, help="batch size at the first size (halves as the size doubles)")
-    p.add_argument('--lr', type=float, default=None, help="peak learning rate (default 1e-3)")
-    p.add_argument('--fast', action='store_true', help="tiny run: smallest size, 1 short epoch per stage (CI)")
-    p.add_argument('--resume', default=None, help="an interrupted run's folder (continues it) or a model folder (starts from its weights)")
-    p.add_argument('--minutes', type=float, default=None, help="time budget: scale the schedule to fit, stop cleanly")
-    p.add_argument('--pretrained', type=_bool_or_auto, default=None, help="ImageNet weights: auto (if available; the default), yes, no (the default with --fast)")
-    p.add_argument('--features', type=_bool_or_auto, default=None, help="VGG feature terms in the loss: auto, yes, no (default: the recipe's)")
-    p.add_argument('--stability', type=float, default=None, help="stability-loss weight (default: the recipe's)")
-    p.add_argument('--mask-pos-weight', type=float, default=None, help="aware models: BCE weight of damaged pixels (default: the recipe's, 1)")
-    p.add_argument('--limit', type=int, default=None, help="use at most this many patches per split")
-    p.add_argument('--workers', type=int, default=None, help="data-loading worker processes (default: the loaders' choice; 0 with --fast)")
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--device', default=None, help="cpu, cuda, mps (default: the best available)")
-    p.add_argument('--wandb', action='store_true', help="log to Weights & Biases (needs `pip install wandb`)")
-    p.add_argument('--nogan', action='store_true', help="then fine-tune adversarially with NoGAN (lesson 10)")
-    p.add_argument('--keep-checkpoints', action='store_true', help="keep checkpoints/ (optimizer state) after a finished run")
-    a = p.parse_args(argv)
-    nogan = None
-    if a.nogan:
-        # NoGAN lives in lesson 10 (colorize), which comes after this module in the course: a module may
-        # only import from the ones above it, so it is imported here, when asked for, and checked before
-        # training starts rather than after an hour of it.
-        try:
-            from film_restore.colorize import nogan_finetune as nogan
-        except ImportError as e:
-            print(f"film-restore train: error: --nogan needs film_restore.colorize.nogan_finetune (lesson 10), "
-                  f"which cannot be imported: {e}", file=sys.stderr)
-            return 2
-    try:
-        learn = train_recipe(a.recipe, data=a.data, out=a.out, arch=a.arch, sizes=a.sizes, frozen_epochs=a.frozen_epochs,
-                             unfrozen_epochs=a.unfrozen_epochs, bs=a.bs, lr=a.lr, epochs_scale=a.epochs_scale,
-                             fast=a.fast, resume=a.resume, max_minutes=a.minutes, num_workers=a.workers,
-                             pretrained=a.pretrained if a.pretrained is not None else (False if a.fast else 'auto'),
-                             seed=a.seed, wandb=a.wandb, device=a.device, features=a.features, stability=a.stability,
-                             limit=a.limit, keep_checkpoints=a.keep_checkpoints, mask_pos_weight=a.mask_pos_weight)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"film-restore train: error: {e}", file=sys.stderr)
-        return 2
-    if nogan is not None:
-        nogan(learn, learn.dls, Path(a.out) / 'nogan')                     # critic and NoGAN log go to out/nogan
-        learn.restorer_config = dict(learn.restorer_config, nogan=True)
-        save_restorer(learn.model, learn.restorer_config, a.out)            # the fine-tuned generator replaces the model
-        print(f"saved {a.out} after NoGAN fine-tuning")
-    return 0

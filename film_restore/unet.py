@@ -18,29 +18,33 @@ from fastai.torch_core import apply_init
 from fastai.vision.learner import create_body
 from fastai.vision.models.unet import DynamicUnet
 from fastai.vision.core import imagenet_stats
+from fastcore.basics import patch
 
 from .core import load_torchvision_model, atomic_write
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'Restorer', 'dilate_mask', 'split_output', 'telea_fill', 'compact_body',
-           'build_restorer', 'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter',
-           'freeze_encoder', 'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer',
-           'save_restorer', 'load_restorer']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'Restorer', 'dilate_mask', 'split_output', 'telea_fill', 'dihedral',
+           'undo_dihedral', 'compact_body', 'build_restorer', 'layer_table', 'count_params', 'count_params_v1',
+           'count_frozen', 'restorer_splitter', 'freeze_encoder', 'unfreeze', 'pad_to_multiple', 'crop_to',
+           'fold_weight_norm', 'time_restorer', 'save_restorer', 'load_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
 IMAGENET_MEAN, IMAGENET_STD = (tuple(s) for s in imagenet_stats)   # fastai's, as tuples
 
 FILLS = ('network', 'telea')   # what fills the detected damage
+VIEWS = (1, 2, 4, 8)           # test-time views: none, a mirror, the four flips, all eight flips and turns
 
 class Restorer(nn.Module):
     "A U-Net restorer: takes (B,n_in,H,W) in [0,1], normalises inside, returns (B,3,H,W) in `y_range`, or (B,4,H,W) when `aware`."
     def __init__(self, unet: nn.Module, aware: bool = False, y_range=(0., 1.), n_in: int = 3, mask_threshold: float | None = 0.5,
-                 residual: bool = False, mask_dilate: int = 0, fill: str = 'network'):
+                 residual: bool = False, mask_dilate: int = 0, fill: str = 'network', views: int = 1):
         super().__init__()
         self.unet, self.aware, self.y_range, self.mask_threshold = unet, aware, tuple(y_range), mask_threshold
         self.residual, self.mask_dilate = residual, int(mask_dilate)
         if fill not in FILLS: raise ValueError(f"fill must be one of {FILLS}, not {fill!r}")
         self.fill = fill   # how the tiled restorer fills the mask: the network's own fill, or OpenCV Telea (see telea_fill)
+        if views not in VIEWS: raise ValueError(f"views must be one of {VIEWS}, not {views!r}")
+        self.views = views   # at inference, how many flips and turns of the input are averaged (see raw_views)
         mean = IMAGENET_MEAN if n_in == 3 else (sum(IMAGENET_MEAN) / 3,) * n_in
         std = IMAGENET_STD if n_in == 3 else (sum(IMAGENET_STD) / 3,) * n_in
         self.register_buffer('mean', torch.tensor(mean).view(1, -1, 1, 1), persistent=False)
@@ -58,7 +62,7 @@ class Restorer(nn.Module):
         if getattr(self, 'weight_norm_folded', False): fold_weight_norm(new)
         new.to(self.mean.device).load_state_dict({k: v.clone() for k, v in self.state_dict().items()})
         for q, p in zip(new.parameters(), self.parameters()): q.requires_grad_(p.requires_grad)
-        new.mask_threshold, new.mask_dilate, new.fill = self.mask_threshold, self.mask_dilate, self.fill
+        new.mask_threshold, new.mask_dilate, new.fill, new.views = self.mask_threshold, self.mask_dilate, self.fill, self.views
         memo[id(self)] = new
         return new.train(self.training)
 
@@ -66,6 +70,11 @@ class Restorer(nn.Module):
         "The network's own answer before any masking: `(image (B,3,H,W), damage logit (B,1,H,W) or None)`."
         if x.ndim != 4 or x.shape[1] != self.mean.shape[1]:
             raise ValueError(f"Restorer expects a (B,{self.mean.shape[1]},H,W) batch in [0,1], got shape {tuple(x.shape)}")
+        if self.views > 1 and not self.training: return self.raw_views(x)
+        return self.raw_one(x)
+
+    def raw_one(self, x):
+        "`raw` for the input exactly as given (one view)."
         out = self.unet((x - self.mean) / self.std).as_subclass(torch.Tensor)
         # residual: the network predicts a correction to its input, so "change nothing" is the easy answer
         img = (x[:, :3] + out[:, :3]).to(x.dtype) if self.residual else sigmoid_range(out[:, :3], *self.y_range).to(x.dtype)
@@ -113,6 +122,33 @@ def telea_fill(img: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray
         out = np.stack([cv2.inpaint(np.ascontiguousarray(img[..., k]), m8, radius, cv2.INPAINT_TELEA) for k in range(img.shape[2])], -1)
     return np.where(mask[..., None], out, img).astype(img.dtype)
 
+# %% ../nbs/04_unet.ipynb #6cb1d386
+def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    "View `k` (0 to 7) of a (..., H, W) tensor: bit 0 mirrors left-right, bit 1 flips upside down, bit 2 transposes."
+    if k & 1: x = x.flip(-1)
+    if k & 2: x = x.flip(-2)
+    if k & 4: x = x.transpose(-1, -2)
+    return x
+
+def undo_dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    "The inverse of `dihedral(x, k)`."
+    if k & 4: x = x.transpose(-1, -2)
+    if k & 2: x = x.flip(-2)
+    if k & 1: x = x.flip(-1)
+    return x
+
+@patch
+def raw_views(self: Restorer, x):
+    "`raw` over `self.views` flips and turns of `x`, each undone: the mean image, and the mean damage probability as a logit."
+    img_sum, prob_sum = 0., 0.
+    for k in range(self.views):
+        img, logit = self.raw_one(dihedral(x, k))
+        img_sum = img_sum + undo_dihedral(img.float(), k)
+        if logit is not None: prob_sum = prob_sum + torch.sigmoid(undo_dihedral(logit.float(), k))
+    img = (img_sum / self.views).to(x.dtype)
+    if not self.aware: return img, None
+    return img, torch.logit((prob_sum / self.views).clamp(1e-6, 1 - 1e-6)).to(x.dtype)
+
 # %% ../nbs/04_unet.ipynb #c812fee8
 def compact_body(widths=(16, 32, 64, 128), n_in: int = 3) -> nn.Sequential:
     "A small CNN encoder: a stride-4 stem, then one stride-2 stage per extra width (downsampling 32x in all)."
@@ -148,7 +184,7 @@ def _residual_end(unet: DynamicUnet, aware: bool, mask_prior: float = 0.02):
 def build_restorer(arch: str = 'resnet34', pretrained='auto', aware: bool = False, self_attention: bool = True,
                    blur: bool = True, last_cross: bool = True, weight_norm: bool = True, y_range=(0., 1.),
                    n_in: int = 3, mask_threshold: float | None = 0.5, widths=(16, 32, 64, 128), head: int = 16,
-                   residual: bool = False, mask_dilate: int = 0, fill: str = 'network') -> Restorer:
+                   residual: bool = False, mask_dilate: int = 0, fill: str = 'network', views: int = 1) -> Restorer:
     "The dissertation's DynamicUnet restorer on a torchvision `arch` (or `'compact'`); `aware` adds the damage-mask channel."
     if aware and n_in != 3: raise ValueError(f"a damage-aware restorer blends with its RGB input, so n_in must be 3 (got {n_in})")
     n_out = 4 if aware else 3
@@ -164,10 +200,10 @@ def build_restorer(arch: str = 'resnet34', pretrained='auto', aware: bool = Fals
         if arch == 'compact' and last_cross: _thin_head(unet, head, n_in, n_out, norm_type)
         if residual: _residual_end(unet, aware)
     model = Restorer(unet, aware=aware, y_range=y_range, n_in=n_in, mask_threshold=mask_threshold,
-                     residual=residual, mask_dilate=mask_dilate, fill=fill)
+                     residual=residual, mask_dilate=mask_dilate, fill=fill, views=views)
     model.config = dict(arch=arch, aware=aware, self_attention=self_attention, blur=blur, last_cross=last_cross,
                         weight_norm=weight_norm, y_range=list(y_range), n_in=n_in, mask_threshold=mask_threshold,
-                        residual=residual, mask_dilate=mask_dilate, fill=fill)
+                        residual=residual, mask_dilate=mask_dilate, fill=fill, views=views)
     if arch == 'compact': model.config.update(widths=list(widths), head=head)
     return model
 
@@ -285,9 +321,8 @@ def save_restorer(model: Restorer, config: dict | None = None, folder='.') -> Pa
         raise ValueError("save_restorer: this model's weight norm was folded for inference (fold_weight_norm); save it before folding")
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     cfg, built = dict(config or {}), dict(getattr(model, 'config', {}))
-    if hasattr(model, 'mask_threshold'): built['mask_threshold'] = model.mask_threshold
-    if hasattr(model, 'mask_dilate'): built['mask_dilate'] = model.mask_dilate
-    if hasattr(model, 'fill'): built['fill'] = model.fill
+    for k in ('mask_threshold', 'mask_dilate', 'fill', 'views'):   # chosen after building (the cut is tuned for its views)
+        if hasattr(model, k): built[k] = getattr(model, k)
     clash = sorted(k for k in built if k in cfg and _jsonable(cfg[k]) != _jsonable(built[k]))
     if clash: raise ValueError(f"save_restorer: config {clash} contradict(s) how the model was built: {built}")
     cfg.update(built)

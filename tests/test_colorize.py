@@ -94,7 +94,7 @@ def test_colorize_cli_missing_input_batch_goes_on(tmp_path, tiny_model_dir, caps
 
 
 def test_dispatch_through_film_restore_main(tmp_path, tiny_model_dir):
-    from film_restore.core import main
+    from film_restore.restore import main
     src = save_image(np.full((40, 30, 3), 0.4, np.float32), tmp_path / 'g.jpg')
     assert main(['colorize', str(src), '-o', str(tmp_path / 'o'), '--model', str(tiny_model_dir), '--render-size', '32']) == 0
     assert load_image(tmp_path / 'o' / 'g.jpg')[0].shape == (40, 30, 3)
@@ -217,8 +217,8 @@ def test_siggraph17_hints_from_json_and_image(torch_home, tmp_path):
 
 
 def test_info_lists_the_colorizers(torch_home):
-    from film_restore.core import system_info
-    d = system_info()
+    from film_restore.restore import installation_info
+    d = installation_info()
     assert str(C.zhang_weights_file('eccv16')) in d['colouriser eccv16'] and 'absent' in d['colouriser eccv16']
     assert 'colouriser (own)' in d and 'colouriser siggraph17' in d
 
@@ -226,7 +226,7 @@ def test_info_lists_the_colorizers(torch_home):
 # --- training and evaluation from the command line (fast mode)
 
 def test_train_task_colorize_and_resume(tmp_path, monkeypatch):
-    from film_restore.core import main
+    from film_restore.restore import main
     monkeypatch.setenv('FILM_RESTORE_FAST', '1')
     out = tmp_path / 'colour'
     args = ['train', '--task', 'colorize', '--recipe', 'classify', '--out', str(out), '--unfrozen-epochs', '2', '--keep-checkpoints']
@@ -252,7 +252,7 @@ def test_train_task_colorize_and_resume(tmp_path, monkeypatch):
 
 
 def test_evaluate_task_colorize_says_weights_absent(torch_home, tmp_path, tiny_model_dir, monkeypatch, capsys):
-    from film_restore.core import main
+    from film_restore.restore import main
     monkeypatch.setenv('FILM_RESTORE_FAST', '1')
     rc = main(['evaluate', '--task', 'colorize', '--sets', 'samples', '--limit', '2', '--render-size', '32',
                '--models', f'tiny={tiny_model_dir}', 'eccv16', 'siggraph17', '--out', str(tmp_path / 'ev')])

@@ -182,10 +182,10 @@ def test_load_items_accepts_inside_symlink(toy, tmp_path):
 
 
 def test_probe_cli_writes_table(tmp_path):
-    "`film-restore probe` (lesson 7) with random VGG weights: the table has 5 layers x 1 image, counts in 0..18."
+    "`film-restore probe` (lesson 5) with random VGG weights: the table has 5 layers x 1 image, counts in 0..18."
     import skimage.data
     from film_restore.core import save_image
-    from film_restore.probe import probe_cli
+    from film_restore.losses import probe_cli
     save_image(skimage.data.astronaut()[::8, ::8], tmp_path/'a.png')
     assert probe_cli(['--images', str(tmp_path/'a.png'), '--out', str(tmp_path/'p'), '--pretrained', 'no']) == 0
     t = json.loads((tmp_path/'p'/'probe_table.json').read_text())

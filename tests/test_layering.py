@@ -9,11 +9,9 @@ import film_restore
 PKG = Path(film_restore.__file__).parent
 NBS = PKG.parent / 'nbs'
 
-# Known exceptions, each a lazy import of a later lesson, left from before this test existed. They are the remaining
-# work of "layering you can check" (the command line and the quickstart move to the last module, NoGAN moves after
-# the modules it needs). A new entry here needs the same justification; the test fails on any other.
-KNOWN = {('core', 'damage'), ('core', 'training'), ('core', 'probe'), ('core', 'evaluate'), ('core', 'restore'),
-         ('core', 'colorize'), ('training', 'colorize'), ('restore', 'colorize')}
+# Known exceptions: none. A new entry needs a justification (a lazy import of a later lesson is still a dependency on it);
+# the test fails on any other.
+KNOWN = set()
 
 
 def lesson_order() -> dict[str, int]:
@@ -46,7 +44,8 @@ def imports_of(path: Path) -> set[str]:
 
 def test_lesson_order_is_known():
     order = lesson_order()
-    assert order['core'] == 0 and len(order) == len(set(order.values())) >= 10, order
+    assert sorted(order.values()) == list(range(10)), f"lessons are numbered 00 to 09: {order}"
+    assert order['core'] == 0 and len(order) == len(set(order.values())) == 10, order
     assert {p.stem for p in PKG.glob('*.py')} - {'__init__', '_modidx'} == set(order), 'a module with no lesson'
 
 

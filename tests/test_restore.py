@@ -156,7 +156,7 @@ def test_default_model_restores_the_sample_scan(tmp_path):
     same size and bit depth out, a mask of a small part of the frame, every pixel outside it untouched."""
     from film_restore.core import DEFAULT_MODEL_DIR, system_info
     src = REPO / 'images' / 'scans' / 'camera_dusty.png'
-    cli = 'import sys; from film_restore.core import main; sys.exit(main(sys.argv[1:]))'   # what `film-restore` runs
+    cli = 'import sys; from film_restore.restore import main; sys.exit(main(sys.argv[1:]))'   # what `film-restore` runs
     r = subprocess.run([sys.executable, '-c', cli, 'restore', str(src), '-o', str(tmp_path), '--save-mask'],
                        capture_output=True, text=True, env={**os.environ, 'FILM_RESTORE_FAST': ''})
     assert r.returncode == 0, r.stderr[-2000:]
