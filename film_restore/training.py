@@ -22,6 +22,7 @@ from fastai.callback.tracker import SaveModelCallback
 from fastai.callback.progress import CSVLogger
 from fastai.callback.schedule import ParamScheduler, combined_cos
 from fastcore.foundation import L
+from fastcore.basics import AttrDict
 from .core import (atomic_write, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
@@ -31,8 +32,9 @@ from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, L
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'stage_bs', 'plan_stages', 'fit_to_budget',
            'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint',
-           'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes', 'seconds_per_image',
-           'train_recipe']
+           'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes', 'plan_training', 'stage_dls',
+           'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule',
+           'fit_stage', 'finish_model', 'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -243,7 +245,7 @@ def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') ->
                          f"pass --sizes from those, or rebuild it with `film-restore build-data --sizes ...`")
     return sizes
 
-# %% ../nbs/06_training.ipynb #cd9c1eae
+# %% ../nbs/06_training.ipynb #1409bfc9
 def _encoder_pretrained(arch, pretrained) -> bool:
     "Does an encoder of `arch` start from ImageNet weights? (`build_restorer` and lesson 8 load them when asked and cached)"
     if arch == 'compact': return False            # lesson 4's compact encoder is always trained from scratch
@@ -255,6 +257,44 @@ def _available_sizes(data) -> list[int]:
     if not p.exists(): raise FileNotFoundError(f"{p}: no train.csv here; build a dataset with `film-restore build-data`")
     return sorted(int(s) for s in pd.read_csv(p, usecols=['size'])['size'].unique())
 
+def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, frozen_epochs=10, unfrozen_epochs=20,
+                  bs=None, lr=None, fast=None, pretrained='auto', seed=0, device=None, features=None, stability=None,
+                  limit=None, num_workers=None) -> AttrDict:
+    "What a run of `train_recipe` will do (its arguments are `train_recipe`'s), settled and checked before any work."
+    if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
+    if data is None or out is None: raise ValueError("train_recipe needs `data` (a built dataset) and `out` (a folder)")
+    R = dict(RECIPES[recipe]); fast = is_fast() if fast is None else fast
+    data, arch = Path(data), arch or R['arch']
+    sizes = training_sizes(_available_sizes(data), sizes, fast=fast, data=data)   # refuses sizes the dataset lacks
+    if fast:
+        frozen_epochs, unfrozen_epochs = FAST_SETTINGS['frozen_epochs'], FAST_SETTINGS['unfrozen_epochs']
+        limit, bs, num_workers = limit or FAST_SETTINGS['limit'], bs or FAST_SETTINGS['bs'], 0
+    device = torch.device(device) if device is not None else get_device()
+    feats = R['features'] if features is None else features
+    if feats == 'auto': feats = not pretrained_off(pretrained) and weights_available('vgg16_bn')
+    return AttrDict(recipe=recipe, R=R, data=data, out=Path(out), arch=arch, sizes=sizes, frozen_epochs=frozen_epochs,
+                    unfrozen_epochs=unfrozen_epochs, bs=bs or (32 if device.type == 'cuda' else 8), lr=lr or R.get('lr', 1e-3),
+                    fast=fast, pretrained=pretrained, seed=seed, device=device, features=bool(feats), limit=limit,
+                    stability=R['stability'] if stability is None else stability, num_workers=num_workers,
+                    encoder_imagenet=_encoder_pretrained(arch, pretrained))
+
+def stage_dls(plan, stage: dict):
+    "The DataLoaders for one `stage` of `plan`: its patch size and batch size."
+    return get_dls(plan.data, stage['size'], bs=stage['bs'], seed=plan.seed, num_workers=plan.num_workers, device=plan.device,
+                   limit=plan.limit, augment=plan.R.get('augment', True))
+
+# %% ../nbs/06_training.ipynb #d06bdd61
+def build_model_and_loss(plan, mask_pos_weight=None):
+    "The recipe's restorer and its loss, for `plan` (seed first: the restorer's first weights are random)."
+    R = plan.R
+    model = build_restorer(arch=plan.arch, pretrained=plan.pretrained, aware=R['aware'], residual=R.get('residual', False))
+    loss = make_loss(R['loss'], pretrained=plan.pretrained, features=plan.features, mask_wgt=R['mask_wgt'],
+                     mask_pos_weight=R.get('mask_pos_weight') if mask_pos_weight is None else mask_pos_weight,
+                     mask_dice_wgt=R.get('mask_dice_wgt', 1.0), mask_target=R.get('mask_target', 1 / 512),
+                     mask_ignore_faint=R.get('mask_ignore_faint', False))
+    return model, loss
+
+# %% ../nbs/06_training.ipynb #a394c34e
 def _find_state(resume) -> tuple[Path, dict] | tuple[None, None]:
     "The checkpoint folder and state of an interrupted run at `resume` (its output folder or its checkpoints folder, nowhere else)."
     p = Path(resume)
@@ -264,10 +304,69 @@ def _find_state(resume) -> tuple[Path, dict] | tuple[None, None]:
             except json.JSONDecodeError as e: raise ValueError(f"{d / 'state.json'}: not a training state ({e})") from None
     return None, None
 
+def _load_start_weights(model, resume):
+    "Load a finished model's weights (a model folder or a model.pth) into `model`."
+    src = Path(resume); src = src / 'model.pth' if src.is_dir() else src
+    if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a model (model.pth)")
+    try: model.load_state_dict(torch.load(src, map_location='cpu', weights_only=True))
+    except Exception as e: raise ValueError(f"{src}: not weights this model can load ({type(e).__name__}: {str(e)[:200]})") from None
+    print(f"starting from the weights in {src}")
+
+def start_schedule(plan, model, resume=None, epochs_scale: float = 1.0) -> AttrDict:
+    "The stages to run and where to start: an interrupted run's own, else a fresh plan (from a finished model's weights if `resume` names one)."
+    (plan.out / 'epochs').mkdir(parents=True, exist_ok=True)
+    ck_dir, state = _find_state(resume) if resume else (None, None)
+    if state is not None:
+        print(f"resuming {ck_dir}: stage {state['stage']}, after epoch {state['epoch']}")
+        return AttrDict(stages=state['stages'], stage=state['stage'], epoch=state['epoch'], ck_dir=ck_dir, state=state)
+    stages = plan_stages(plan.sizes, plan.frozen_epochs, plan.unfrozen_epochs, plan.lr, plan.bs, epochs_scale, freeze=plan.encoder_imagenet)
+    out = plan.out
+    old = [p for p in [out / 'log.csv', out / 'checkpoints', *(out / 'epochs').glob('*.png')] if p.exists()]
+    if old:   # a fresh run owns its folder's log, pictures and checkpoints
+        print(f"note: starting afresh in {out}: replacing its log.csv, epochs/ and checkpoints/")
+        for p in old: shutil.rmtree(p) if p.is_dir() else p.unlink()
+    if resume: _load_start_weights(model, resume)
+    return AttrDict(stages=stages, stage=0, epoch=0, ck_dir=None, state=None)
+
+# %% ../nbs/06_training.ipynb #49bf459c
 def _metric_cbs(loss, aware=False):
     "SSIM/PSNR/MSE (and mask recall/F1 when `aware`) and one `LossTerm` per term the loss records on a first call."
     return restore_metrics(aware) + [LossTerm(k) for k in loss.metric_names]
 
+def _resume_checkpoint(learn, ck_dir, out, device):
+    "Load an interrupted run's weights and optimiser state (tensors only: no code runs) and keep them in `out`."
+    if learn.opt is None: learn.create_opt()
+    try: load_model(ck_dir / 'last.pth', learn.model, learn.opt, with_opt=True, device=device, weights_only=True)
+    except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint that can be resumed ({type(e).__name__}: {str(e)[:200]})") from None
+    if ck_dir.resolve() != (out / 'checkpoints').resolve():
+        (out / 'checkpoints').mkdir(exist_ok=True); shutil.copy(ck_dir / 'last.pth', out / 'checkpoints' / 'last.pth')
+
+def _add_wandb(learn, recipe, config):
+    "Log to Weights & Biases through fastai's `WandbCallback` when `wandb` is installed."
+    try:
+        import wandb
+        from fastai.callback.wandb import WandbCallback
+    except ImportError:
+        print("wandb is not installed (pip install wandb): training without W&B logging"); return
+    if wandb.run is None: wandb.init(project='film_restore', name=recipe, config=config)
+    learn.add_cb(WandbCallback(log_preds=False, log_model=False))
+
+def make_learner(plan, model, loss, dls, start, wandb: bool = False) -> Learner:
+    "A fastai `Learner` for `plan`: Adam, weight decay 1e-3, the device's precision, the metrics; an interrupted run's state restored."
+    cbs = [StabilityLoss(plan.stability)] if plan.stability else []
+    learn = Learner(dls, model, loss_func=loss, opt_func=partial(Adam, sqr_mom=0.999), wd=1e-3, splitter=restorer_splitter,
+                    path=plan.out, model_dir='checkpoints', cbs=cbs + precision_callbacks(plan.device))
+    plain_bars(learn)   # into a log file: one line an epoch, not redrawn bars
+    vb0 = dls.valid.one_batch()
+    model.to(plan.device).eval()
+    with torch.no_grad(): loss(model(vb0[0][:2]).float(), *[t[:2] for t in vb0[1:]])   # a first call names the loss terms
+    model.train()
+    learn.metrics = _metric_cbs(loss, plan.R['aware'])
+    if start.state is not None: _resume_checkpoint(learn, start.ck_dir, plan.out, plan.device)
+    if wandb: _add_wandb(learn, plan.recipe, dict(recipe=plan.recipe, arch=plan.arch, sizes=plan.sizes, seed=plan.seed))
+    return learn
+
+# %% ../nbs/06_training.ipynb #7f0cbf5d
 def seconds_per_image(learn, dls, n_batches: int = 2) -> float:
     "Time `n_batches` training steps (forward, loss, backward; no update) on `dls`, after one warm-up step."
     model = learn.model.to(dls.device); model.train()
@@ -287,130 +386,43 @@ def seconds_per_image(learn, dls, n_batches: int = 2) -> float:
     model.zero_grad(set_to_none=True)
     return float(np.median(times))
 
-def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None = None, sizes=None, frozen_epochs: int = 10,
-                 unfrozen_epochs: int = 20, bs: int | None = None, lr: float | None = None, epochs_scale: float = 1.0,
-                 fast: bool | None = None, resume=None, pretrained='auto', max_minutes: float | None = None, seed: int = 0,
-                 wandb: bool = False, device=None, features=None, stability: float | None = None, limit: int | None = None,
-                 keep_checkpoints: bool = False, n_pictures: int = 4, num_workers: int | None = None,
-                 mask_pos_weight: float | None = None) -> Learner:
-    "Train restorer `recipe` on the dataset at `data` into the model folder `out` with the dissertation's schedule."
-    t_start = time.time()
-    if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
-    if data is None or out is None: raise ValueError("train_recipe needs `data` (a built dataset) and `out` (a folder)")
-    R = dict(RECIPES[recipe]); fast = is_fast() if fast is None else fast
-    data, out = Path(data), Path(out)
-    avail = _available_sizes(data)
-    arch = arch or R['arch']
-    sizes = training_sizes(avail, sizes, fast=fast, data=data)   # refuses sizes the dataset lacks, before any work
-    if fast:
-        frozen_epochs, unfrozen_epochs = FAST_SETTINGS['frozen_epochs'], FAST_SETTINGS['unfrozen_epochs']
-        limit = limit or FAST_SETTINGS['limit']; bs = bs or FAST_SETTINGS['bs']
-    device = torch.device(device) if device is not None else get_device()
-    bs = bs or (32 if device.type == 'cuda' else 8)
-    lr = lr or R.get('lr', 1e-3)
-    set_seed(seed, reproducible=True)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / 'epochs').mkdir(exist_ok=True)
+def budget_schedule(learn, plan, stages, max_minutes: float, deadline: float) -> list[dict]:
+    "`stages` shrunk to end before `deadline` (a `time.time()`), from each stage's measured seconds per epoch."
+    secs = []
+    for st in stages:
+        d = stage_dls(plan, st); learn.dls = d
+        secs.append(seconds_per_image(learn, d) * (len(d.train.dataset) + 0.4 * len(d.valid.dataset)) + 3.0)
+    margin = 5 + 0.05 * max_minutes * 60          # the final validation and save
+    stages = fit_to_budget(stages, secs, deadline - time.time() - margin)
+    print("time budget: " + ", ".join(f"{s['size']}px x{s['epochs']}{' frozen' if s['frozen'] else ''} (~{t:.0f}s/epoch)"
+                                      for s, t in zip(stages, secs[-len(stages):])))
+    return [dict(s, stage=i) for i, s in enumerate(stages)]
 
-    # --- the model and the loss
-    model = build_restorer(arch=arch, pretrained=pretrained, aware=R['aware'], residual=R.get('residual', False))
-    enc_imagenet = _encoder_pretrained(arch, pretrained)
-    feats = R['features'] if features is None else features
-    if feats == 'auto': feats = not pretrained_off(pretrained) and weights_available('vgg16_bn')
-    loss = make_loss(R['loss'], pretrained=pretrained, features=bool(feats), mask_wgt=R['mask_wgt'],
-                     mask_pos_weight=R.get('mask_pos_weight') if mask_pos_weight is None else mask_pos_weight,
-                     mask_dice_wgt=R.get('mask_dice_wgt', 1.0), mask_target=R.get('mask_target', 1 / 512),
-                     mask_ignore_faint=R.get('mask_ignore_faint', False))
-    stab = R['stability'] if stability is None else stability
-    if fast: num_workers = 0
-    dls_for = lambda st: get_dls(data, st['size'], bs=st['bs'], seed=seed, num_workers=num_workers, device=device, limit=limit,
-                                 augment=R.get('augment', True))
+# %% ../nbs/06_training.ipynb #1a586bbd
+def fit_stage(learn, plan, st: dict, stages, s0: int = 0, global_epoch: int = 0, best=None, budget=None, n_pictures: int = 4):
+    "Train stage `st` of `stages` from its epoch `s0`: one cycle, the best model kept, log, pictures and checkpoints."
+    learn.dls = stage_dls(plan, st)
+    if st['frozen']: learn.freeze_to(1)     # the encoder is the splitter's first group
+    else: learn.unfreeze()
+    lr_max = slice(st['enc_lr'], st['lr']) if st['enc_lr'] else st['lr']
+    saver = SaveModelCallback(monitor='valid_loss', fname='best')
+    if best is not None:                    # resumed inside a stage: keep its best so far, if its file is still there
+        saver.reset_on_fit, saver.best = False, best
+        if not (learn.path / 'checkpoints' / 'best.pth').exists(): saver.best = None
+    run = dict(stages=stages, recipe=plan.recipe, arch=plan.arch, seed=plan.seed, data=str(plan.data))
+    stage_cbs = [saver, StageCSVLogger('log.csv', st['stage'], st['size'], st['frozen'], global_epoch),
+                 EpochPictures(plan.out / 'epochs', learn.dls.valid.one_batch(), st['stage'], global_epoch, n=n_pictures),
+                 Checkpoint(dict(run, stage=st['stage']), s0)]
+    if budget is not None: stage_cbs.append(budget)
+    print(f"stage {st['stage']}: {st['size']} px, {st['epochs']} epochs, {'frozen' if st['frozen'] else 'unfrozen'} encoder, "
+          f"lr {lr_max}, batch size {st['bs']}")
+    fit_one_cycle_from(learn, st['epochs'], lr_max, pct_start=st['pct_start'], start_epoch=s0, cbs=stage_cbs)
+    save_checkpoint(learn, dict(run, stage=st['stage'] + 1, epoch=0, best=None))
 
-    # --- the schedule: fresh, or where an interrupted run stopped
-    ck_dir, state = _find_state(resume) if resume else (None, None)
-    if state is not None:
-        stages = state['stages']; start_stage, start_epoch = state['stage'], state['epoch']
-        print(f"resuming {ck_dir}: stage {start_stage}, after epoch {start_epoch}")
-    else:
-        stages = plan_stages(sizes, frozen_epochs, unfrozen_epochs, lr, bs, epochs_scale, freeze=enc_imagenet)
-        start_stage, start_epoch = 0, 0
-        old = [p for p in [out / 'log.csv', out / 'checkpoints', *(out / 'epochs').glob('*.png')] if p.exists()]
-        if old:   # a fresh run owns its folder's log, pictures and checkpoints
-            print(f"note: starting afresh in {out}: replacing its log.csv, epochs/ and checkpoints/")
-            for p in old: shutil.rmtree(p) if p.is_dir() else p.unlink()
-        if resume:   # a finished model folder (or a model.pth): start from its weights
-            src = Path(resume); src = src / 'model.pth' if src.is_dir() else src
-            if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a model (model.pth)")
-            try: model.load_state_dict(torch.load(src, map_location='cpu', weights_only=True))
-            except Exception as e: raise ValueError(f"{src}: not weights this model can load ({type(e).__name__}: {str(e)[:200]})") from None
-            print(f"starting from the weights in {src}")
-    if not enc_imagenet: print("the encoder has no ImageNet weights: it is trained from the start (no frozen stages)")
-    print(f"recipe {recipe}: arch {arch}, aware {R['aware']}, VGG features {bool(feats)}, stability {stab}, "
-          f"device {device.type}, precision {precision_for(device)}")
-
-    first = dls_for(stages[start_stage])
-    cbs = [StabilityLoss(stab)] if stab else []
-    learn = Learner(first, model, loss_func=loss, opt_func=partial(Adam, sqr_mom=0.999), wd=1e-3,
-                    splitter=restorer_splitter, path=out, model_dir='checkpoints', cbs=cbs + precision_callbacks(device))
-    plain_bars(learn)   # into a log file: one line an epoch, not redrawn bars
-    vb0 = first.valid.one_batch()
-    model.to(device).eval()
-    with torch.no_grad(): loss(model(vb0[0][:2]).float(), *[t[:2] for t in vb0[1:]])   # a first call names the loss terms
-    model.train()
-    learn.metrics = _metric_cbs(loss, R['aware'])
-    if state is not None:
-        if learn.opt is None: learn.create_opt()
-        try: load_model(ck_dir / 'last.pth', learn.model, learn.opt, with_opt=True, device=device, weights_only=True)  # tensors only: no code runs
-        except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint that can be resumed ({type(e).__name__}: {str(e)[:200]})") from None
-        if ck_dir.resolve() != (out / 'checkpoints').resolve():
-            (out / 'checkpoints').mkdir(exist_ok=True); shutil.copy(ck_dir / 'last.pth', out / 'checkpoints' / 'last.pth')
-    if wandb: _add_wandb(learn, recipe, dict(recipe=recipe, arch=arch, sizes=sizes, seed=seed))
-
-    # --- fit the plan into the time budget
-    deadline = t_start + 60 * max_minutes if max_minutes else None
-    if deadline and state is None:
-        secs = []
-        for st in stages:
-            d = dls_for(st)
-            learn.dls = d
-            n, nv = len(d.train.dataset), len(d.valid.dataset)
-            spi = seconds_per_image(learn, d)
-            secs.append(spi * (n + 0.4 * nv) + 3.0)
-        margin = 5 + 0.05 * max_minutes * 60          # the final validation and save
-        stages = fit_to_budget(stages, secs, deadline - time.time() - margin)
-        print("time budget: " + ", ".join(f"{s['size']}px x{s['epochs']}{' frozen' if s['frozen'] else ''} (~{t:.0f}s/epoch)"
-                                          for s, t in zip(stages, secs[-len(stages):])))
-        for i, s in enumerate(stages): s['stage'] = i
-
-    # --- train, stage by stage
-    global_epoch = sum(s['epochs'] for s in stages[:start_stage]) + start_epoch
-    budget = TimeBudget(deadline) if deadline else None
-    for st in stages[start_stage:]:
-        s0 = start_epoch if st['stage'] == start_stage else 0
-        if s0 >= st['epochs']: continue
-        if budget is not None and budget.stopped: break
-        learn.dls = dls_for(st)
-        if st['frozen']: learn.freeze_to(1)     # the encoder is the splitter's first group
-        else: learn.unfreeze()
-        lr_max = slice(st['enc_lr'], st['lr']) if st['enc_lr'] else st['lr']
-        vb = learn.dls.valid.one_batch()
-        saver = SaveModelCallback(monitor='valid_loss', fname='best')
-        if s0 and state is not None and state.get('best') is not None:
-            saver.reset_on_fit, saver.best = False, state['best']
-            if not (learn.path / 'checkpoints' / 'best.pth').exists(): saver.best = None
-        stage_cbs = [saver, StageCSVLogger('log.csv', st['stage'], st['size'], st['frozen'], global_epoch),
-                     EpochPictures(out / 'epochs', vb, st['stage'], global_epoch, n=n_pictures),
-                     Checkpoint(dict(stage=st['stage'], stages=stages, recipe=recipe, arch=arch, seed=seed, data=str(data)), s0)]
-        if budget is not None: stage_cbs.append(budget)
-        print(f"stage {st['stage']}: {st['size']} px, {st['epochs']} epochs, {'frozen' if st['frozen'] else 'unfrozen'} encoder, "
-              f"lr {lr_max}, batch size {st['bs']}")
-        fit_one_cycle_from(learn, st['epochs'], lr_max, pct_start=st['pct_start'], start_epoch=s0, cbs=stage_cbs)
-        global_epoch += st['epochs'] - s0
-        save_checkpoint(learn, dict(stage=st['stage'] + 1, epoch=0, stages=stages, recipe=recipe, arch=arch, seed=seed,
-                                    data=str(data), best=None))
-        start_epoch = 0
-
-    # --- the model folder
+# %% ../nbs/06_training.ipynb #4a825016
+def finish_model(learn, plan, stages, t_start: float, budget=None, keep_checkpoints: bool = False) -> dict:
+    "Choose an aware model's mask cut on validation, validate, and save the model folder; returns its config."
+    R, loss = plan.R, learn.loss_func
     learn.model.eval()
     tuning, shippable = None, None   # None: not judged (only aware recipes are compared with doing nothing)
     if R['aware'] and R.get('tune_mask'):
@@ -418,28 +430,68 @@ def train_recipe(recipe: str = 'model3', data=None, out=None, arch: str | None =
     vals = learn.validate()
     names = [m.name for m in learn.metrics]
     metrics = dict(valid_loss=float(vals[0]), **{n: float(v) for n, v in zip(names, vals[1:]) if v is not None})
-    config = dict(arch=arch, aware=R['aware'], recipe=recipe, loss=R['loss'], sizes=list(sizes),
+    config = dict(arch=plan.arch, aware=R['aware'], recipe=plan.recipe, loss=R['loss'], sizes=list(plan.sizes),
                   stages=[{k: (str(v) if isinstance(v, slice) else v) for k, v in s.items()} for s in stages],
-                  data=str(data), seed=seed, pretrained=str(pretrained), encoder_imagenet=enc_imagenet,
-                  vgg_features=bool(feats), stability=stab, mask_pos_weight=loss.mask_loss.pos_weight, lr=lr, precision=precision_for(device), device=device.type,
-                  stopped_early=bool(budget and budget.stopped), minutes=round((time.time() - t_start) / 60, 2),
-                  metrics=metrics, mask_tuning=tuning, shippable=shippable)   # save_restorer adds how the model was built
-    save_restorer(learn.model, config, out)
-    if not keep_checkpoints: shutil.rmtree(out / 'checkpoints', ignore_errors=True)
-    learn.restorer_config = config
-    print(f"saved {out} (valid ssim {metrics.get('ssim', float('nan')):.4f}, psnr {metrics.get('psnr', float('nan')):.2f} dB) "
+                  data=str(plan.data), seed=plan.seed, pretrained=str(plan.pretrained), encoder_imagenet=plan.encoder_imagenet,
+                  vgg_features=plan.features, stability=plan.stability, mask_pos_weight=loss.mask_loss.pos_weight, lr=plan.lr,
+                  precision=precision_for(plan.device), device=plan.device.type, stopped_early=bool(budget and budget.stopped),
+                  minutes=round((time.time() - t_start) / 60, 2), metrics=metrics, mask_tuning=tuning, shippable=shippable)
+    save_restorer(learn.model, config, plan.out)   # save_restorer adds how the model was built
+    if not keep_checkpoints: shutil.rmtree(plan.out / 'checkpoints', ignore_errors=True)
+    print(f"saved {plan.out} (valid ssim {metrics.get('ssim', float('nan')):.4f}, psnr {metrics.get('psnr', float('nan')):.2f} dB) "
           f"in {config['minutes']} min")
-    return learn
+    return config
 
-def _add_wandb(learn, recipe, config):
-    "Log to Weights & Biases through fastai's `WandbCallback` when `wandb` is installed."
-    try:
-        import wandb
-        from fastai.callback.wandb import WandbCallback
-    except ImportError:
-        print("wandb is not installed (pip install wandb): training without W&B logging"); return
-    if wandb.run is None: wandb.init(project='film_restore', name=recipe, config=config)
-    learn.add_cb(WandbCallback(log_preds=False, log_model=False))
+# %% ../nbs/06_training.ipynb #cd9c1eae
+def train_recipe(recipe: str = 'model3',           # the loss and model: one of RECIPES ('aware' is the shipped kind, 'detector' detection first)
+                 data=None,                        # a dataset built by `film-restore build-data`
+                 out=None,                         # the model folder to write (model.pth, config.json, log.csv, epochs/)
+                 arch: str | None = None,          # encoder: resnet34 or compact (default: the recipe's)
+                 sizes=None,                       # progressive-resizing sizes, all in `data` (default: its own among 64 128 256)
+                 frozen_epochs: int = 10,          # epochs per size with the encoder frozen
+                 unfrozen_epochs: int = 20,        # fine-tuning epochs at the last size
+                 bs: int | None = None,            # batch size at the first size, halved as the size doubles (default 32 on CUDA, else 8)
+                 lr: float | None = None,          # peak learning rate (default: the recipe's, 1e-3)
+                 epochs_scale: float = 1.0,        # multiply every stage's epochs
+                 fast: bool | None = None,         # a tiny run: smallest size, one short epoch per stage (default: fast mode)
+                 resume=None,                      # an interrupted run's folder (continues it) or a model folder (starts from its weights)
+                 pretrained='auto',                # ImageNet weights: 'auto' (when available), True or False
+                 max_minutes: float | None = None, # time budget: the schedule is shrunk to fit and stops cleanly
+                 seed: int = 0,                    # the seed of every random step
+                 wandb: bool = False,              # log to Weights & Biases (needs `pip install wandb`)
+                 device=None,                      # cpu, cuda or mps (default: the best available)
+                 features=None,                    # VGG feature terms in the loss: 'auto', True or False (default: the recipe's)
+                 stability: float | None = None,   # stability-loss weight (default: the recipe's)
+                 limit: int | None = None,         # use at most this many patches per split
+                 keep_checkpoints: bool = False,   # keep checkpoints/ (optimiser state) after a finished run
+                 n_pictures: int = 4,              # validation images drawn per epoch picture
+                 num_workers: int | None = None,   # data-loading worker processes (default: the loaders' choice; 0 when fast)
+                 mask_pos_weight: float | None = None,  # aware recipes: BCE weight of damaged pixels (default: the recipe's)
+                ) -> Learner:
+    "Train restorer `recipe` on the dataset at `data` into the model folder `out` with the dissertation's schedule."
+    t_start = time.time()
+    plan = plan_training(recipe, data, out, arch, sizes, frozen_epochs, unfrozen_epochs, bs, lr, fast, pretrained, seed, device,
+                         features, stability, limit, num_workers)
+    set_seed(seed, reproducible=True)
+    model, loss = build_model_and_loss(plan, mask_pos_weight)
+    start = start_schedule(plan, model, resume, epochs_scale)
+    if not plan.encoder_imagenet: print("the encoder has no ImageNet weights: it is trained from the start (no frozen stages)")
+    print(f"recipe {recipe}: arch {plan.arch}, aware {plan.R['aware']}, VGG features {plan.features}, stability {plan.stability}, "
+          f"device {plan.device.type}, precision {precision_for(plan.device)}")
+    learn = make_learner(plan, model, loss, stage_dls(plan, start.stages[start.stage]), start, wandb)
+    deadline = t_start + 60 * max_minutes if max_minutes else None
+    stages = budget_schedule(learn, plan, start.stages, max_minutes, deadline) if deadline and start.state is None else start.stages
+    budget = TimeBudget(deadline) if deadline else None
+    global_epoch = sum(s['epochs'] for s in stages[:start.stage]) + start.epoch
+    for st in stages[start.stage:]:
+        s0 = start.epoch if st['stage'] == start.stage else 0
+        if s0 >= st['epochs']: continue
+        if budget is not None and budget.stopped: break
+        best = start.state.get('best') if s0 and start.state is not None else None
+        fit_stage(learn, plan, st, stages, s0, global_epoch, best, budget, n_pictures)
+        global_epoch += st['epochs'] - s0
+    learn.restorer_config = finish_model(learn, plan, stages, t_start, budget, keep_checkpoints)
+    return learn
 
 # %% ../nbs/06_training.ipynb #172957fe
 def _bool_or_auto(s: str):
