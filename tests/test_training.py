@@ -7,7 +7,8 @@ import torch
 
 from film_restore.loaders import make_toy_dataset
 from film_restore.unet import load_restorer, split_output
-from film_restore.training import train_cli, plan_stages, fit_to_budget
+from film_restore.training import plan_stages, fit_to_budget
+from film_restore.restore import train_cli
 
 warnings.filterwarnings('ignore', category=FutureWarning)
 EXE = Path(sys.executable).parent / 'film-restore'
