@@ -16,6 +16,7 @@ import cv2
 import jpeglib
 from PIL import Image, UnidentifiedImageError
 import torch
+from pytorch_msssim import ssim as _msssim_ssim
 # fastai still calls torch.jit.script at import; the deprecation notice means nothing to our users
 warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', category=FutureWarning)
 from fastai.callback.core import Callback
@@ -24,7 +25,7 @@ from fastai.callback.core import Callback
 __all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or', 'progress_bar',
            'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
            'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor',
-           'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'diff_image', 'show_images', 'course_images_dir',
+           'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'course_images_dir',
            'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
            'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file', 'weights_available', 'pretrained_off',
            'load_torchvision_model', 'default_model_summary', 'system_info']
@@ -390,6 +391,21 @@ def rgb2lab(img) -> np.ndarray:
 def lab2rgb(lab) -> np.ndarray:
     "CIE Lab array (..., 3) -> sRGB float32 in [0, 1] (the same conversion as `lab2rgb_tensor`)."
     return _through_tensor(lab2rgb_tensor, lab)
+
+# %% ../nbs/00_core.ipynb #83cabce8
+def ssim(x: torch.Tensor, y: torch.Tensor, win_size: int = 11, data_range: float = 1.0) -> torch.Tensor:
+    "Mean SSIM of two (B,C,H,W) batches (pytorch-msssim, Gaussian window), outside autocast; the window shrinks to fit small maps."
+    if x.shape != y.shape: raise ValueError(f"ssim: shapes differ, {tuple(x.shape)} vs {tuple(y.shape)}")
+    if x.ndim != 4: raise ValueError(f"ssim: expected (B,C,H,W) tensors, got shape {tuple(x.shape)}")
+    if x.dtype != torch.float64: x, y = x.float(), y.float()
+    h, w = x.shape[-2:]
+    k = min(win_size, h, w)
+    if k % 2 == 0: k -= 1                  # pytorch-msssim wants an odd window
+    if min(h, w) == 1:                     # k is 1: SSIM is a per-pixel mean, and a repeated row/column leaves it unchanged
+        shape = (*x.shape[:-2], max(h, 2), max(w, 2))
+        x, y = x.expand(shape), y.expand(shape)
+    with torch.autocast(x.device.type, enabled=False):
+        return _msssim_ssim(x, y, data_range=data_range, win_size=k, size_average=True)
 
 # %% ../nbs/00_core.ipynb #413e1722
 def _as_display(im):
