@@ -22,7 +22,8 @@ from .unet import load_restorer, build_restorer, save_restorer, split_output, di
 from .core import system_info
 from .damage import build_data_cli
 from .losses import probe_cli
-from .training import train_recipe, RECIPES, _bool_or_auto
+from .training import train_recipe, RECIPES, _bool_or_auto, is_distributed, end_distributed
+from fastai.torch_core import rank_distrib
 from .evaluate import evaluate_cli
 from .colorize import (colorize_cli, colorize_train_cli, colorize_evaluate_cli, colorizers_summary, nogan_finetune,
                                    colorize_array, resolve_colorizer)
@@ -750,6 +751,9 @@ def train_cli(argv=None) -> int:
     p.add_argument('--nogan', action='store_true', help="then fine-tune adversarially with NoGAN (lesson 8)")
     p.add_argument('--keep-checkpoints', action='store_true', help="keep checkpoints/ (optimizer state) after a finished run")
     a = p.parse_args(argv)
+    if is_distributed() and (a.minutes or a.nogan):   # see lesson 6, 'Training on several GPUs'
+        p.error("--minutes and --nogan are not supported with several processes (accelerate launch, torchrun) yet")
+    if rank_distrib(): sys.stdout = open(os.devnull, 'w')   # several processes: rank 0 alone reports
     try:
         learn = train_recipe(a.recipe, data=a.data, out=a.out, arch=a.arch, sizes=a.sizes, frozen_epochs=a.frozen_epochs,
                              unfrozen_epochs=a.unfrozen_epochs, bs=a.bs, lr=a.lr, epochs_scale=a.epochs_scale,
@@ -760,6 +764,7 @@ def train_cli(argv=None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"film-restore train: error: {e}", file=sys.stderr)
         return 2
+    end_distributed()   # several processes: wait for rank 0's model folder, then close the process group
     if a.nogan:
         nogan_finetune(learn, learn.dls, Path(a.out) / 'nogan')                     # critic and NoGAN log go to out/nogan
         learn.restorer_config = dict(learn.restorer_config, nogan=True)

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from fastai.learner import Learner, load_model
 from fastai.optimizer import Adam
-from fastai.torch_core import set_seed
+from fastai.torch_core import set_seed, rank_distrib, num_distrib
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.tracker import SaveModelCallback
 from fastai.callback.progress import CSVLogger
@@ -30,11 +30,13 @@ from .unet import build_restorer, split_output, restorer_splitter, save_restorer
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'stage_bs', 'plan_stages', 'fit_to_budget',
+__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'DDP_TOL', 'stage_bs', 'plan_stages', 'fit_to_budget',
            'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint',
-           'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes', 'plan_training', 'stage_dls',
-           'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule',
-           'fit_stage', 'finish_model', 'train_recipe']
+           'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes', 'is_distributed', 'rank_device',
+           'end_distributed', 'CPUDistributedDL', 'RankZeroWrites', 'distributed_context', 'equivalence_batches',
+           'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence',
+           'plan_training', 'stage_dls', 'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image',
+           'budget_schedule', 'fit_stage', 'finish_model', 'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -167,6 +169,7 @@ class Checkpoint(Callback):
 
 def save_checkpoint(learn, state: dict):
     "Write `last.pth` (model and optimizer) and `state.json` under `learn.path/learn.model_dir`, each atomically."
+    if rank_distrib(): return   # several processes: rank 0 writes, as fastai's `learn.save` does
     d = Path(learn.path) / learn.model_dir; d.mkdir(parents=True, exist_ok=True)
     learn.save('last.tmp', with_opt=True); os.replace(d / 'last.tmp.pth', d / 'last.pth')
     tmp = d / 'state.json.tmp'; tmp.write_text(json.dumps(state, indent=1, default=str)); os.replace(tmp, d / 'state.json')
@@ -245,6 +248,170 @@ def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') ->
                          f"pass --sizes from those, or rebuild it with `film-restore build-data --sizes ...`")
     return sizes
 
+# %% ../nbs/06_training.ipynb #01e8ae80
+from contextlib import contextmanager
+from fastai.data.core import DataLoaders
+from fastai.data.load import DataLoader
+from fastai.optimizer import SGD
+from fastai.distributed import DistributedDL, DistributedTrainer   # through Accelerate (a dependency)
+
+def is_distributed() -> bool:
+    "Is this process one of several started by `accelerate launch` or `torchrun`? (They set `WORLD_SIZE`.)"
+    return num_distrib() > 1
+
+def rank_device(device) -> torch.device:
+    "`device`; when several processes train, plain `'cuda'` becomes this process's own GPU, `cuda:LOCAL_RANK`."
+    device = torch.device(device)
+    if device.type == 'cuda' and device.index is None and is_distributed():
+        device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+        if torch.cuda.is_available(): torch.cuda.set_device(device)   # so that later plain 'cuda' tensors land there too
+    return device
+
+def end_distributed():
+    "At the successful end of a launched run: wait for every process, then close the process group (nothing in one process)."
+    if is_distributed() and torch.distributed.is_initialized():
+        torch.distributed.barrier()                  # rank 0 has finished writing before anyone leaves
+        torch.distributed.destroy_process_group()    # gloo left open can abort the exit (pytorch/pytorch#190489)
+
+# %% ../nbs/06_training.ipynb #e9c9cc55
+class CPUDistributedDL(DistributedDL):
+    "fastai's `DistributedDL`, broadcasting rank 0's order of the items as a CPU tensor, as gloo (processes on CPUs) needs."
+    def _broadcast(self, t, rank):
+        t = torch.tensor(t, dtype=torch.long)
+        torch.distributed.broadcast(t, rank)
+        return t.tolist()
+
+def _wrap_dl_on_cpu(trainer, dl):
+    "`DistributedTrainer._wrap_dl`, with `CPUDistributedDL`."
+    return dl if isinstance(dl, DistributedDL) else CPUDistributedDL(dl, device=trainer.learn.model.device)
+
+class RankZeroWrites(Callback):
+    "When several processes train, only rank 0 logs, draws and checkpoints; a time budget, or a slice smaller than a batch, is refused."
+    order = -20   # before the callbacks it switches off
+    writers = (CSVLogger, EpochPictures, Checkpoint)
+    def before_fit(self):
+        if any(isinstance(cb, TimeBudget) for cb in self.learn.cbs):
+            raise ValueError("a time budget (--minutes) is not supported with several processes yet: each would plan and stop "
+                             "on its own clock; give epochs instead (--frozen-epochs, --unfrozen-epochs, --epochs-scale)")
+        dl, n = self.dls.train, num_distrib()
+        if is_distributed() and getattr(dl, 'drop_last', False) and -(-len(dl.dataset) // n) < dl.bs:
+            raise ValueError(f"each of the {n} processes gets {-(-len(dl.dataset) // n)} of the {len(dl.dataset)} training patches, "
+                             f"fewer than its batch of {dl.bs}, so nothing would train: give a smaller --bs or more data")
+        if rank_distrib():
+            for cb in self.learn.cbs:
+                if isinstance(cb, self.writers): cb.run = False   # for this fit only: fastai sets `run` back after it
+
+@contextmanager
+def distributed_context(learn, sync_bn: bool | None = None, **kwargs):
+    "fastai's `learn.distrib_ctx(...)` when this process is one of several (`accelerate launch`, `torchrun`); otherwise nothing."
+    if not is_distributed():
+        yield learn
+        return
+    dev = getattr(learn.dls, 'device', None)
+    cuda = torch.device(dev if dev is not None else get_device()).type == 'cuda'
+    if sync_bn is None: sync_bn = cuda              # SyncBatchNorm has no CPU kernel
+    if not cuda: kwargs.setdefault('cpu', True)     # processes on CPUs: Accelerate must not look for GPUs
+    guard, had_bar = RankZeroWrites(), hasattr(learn, 'progress')
+    learn.add_cb(guard)
+    try:
+        with learn.distrib_ctx(sync_bn=sync_bn, **kwargs):
+            if torch.distributed.get_backend() != 'nccl':
+                for cb in learn.cbs:
+                    if isinstance(cb, DistributedTrainer): cb._wrap_dl = partial(_wrap_dl_on_cpu, cb)
+            yield learn
+    finally:
+        learn.remove_cb(guard)
+        if not had_bar and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)   # fastai gives ranks > 0 a bar back
+
+# %% ../nbs/06_training.ipynb #0da91a87
+DDP_TOL = 1e-5   # float32: relative on each step's loss, absolute on each weight (see the text for why)
+
+def equivalence_batches(steps: int = 6, bs: int = 4, size: int = 32, seed: int = 0) -> list[list[tuple]]:
+    "`steps` global batches of `bs` (damaged, clean) pairs: random images, damaged with white and black specks."
+    g = torch.Generator().manual_seed(seed)
+    clean = torch.rand(steps * bs, 3, size, size, generator=g)
+    u = torch.rand(steps * bs, 1, size, size, generator=g)
+    damaged = torch.where(u < 0.03, 1., torch.where(u > 0.97, 0., clean))
+    return [list(zip(damaged[i * bs:(i + 1) * bs], clean[i * bs:(i + 1) * bs])) for i in range(steps)]
+
+def launch_order(batches, world: int = 1) -> list:
+    "The items in the order that gives process r of `world` the r-th slice of every global batch."
+    bs = len(batches[0])
+    if bs % world: raise ValueError(f"a global batch of {bs} cannot be split over {world} processes")
+    b = bs // world
+    return [item for r in range(world) for batch in batches for item in batch[r * b:(r + 1) * b]]
+
+# %% ../nbs/06_training.ipynb #62a03c9f
+class StepLosses(Callback):
+    "Record each training step's loss; when several processes train, their mean: the loss of the whole global batch."
+    order = 90
+    def before_fit(self): self.losses = []
+    def after_batch(self):
+        if self.training: self.losses.append(self.loss.detach().float().clone())
+    def after_fit(self):
+        l = torch.stack(self.losses)
+        if is_distributed(): torch.distributed.all_reduce(l); l /= num_distrib()
+        self.values = l.tolist()
+
+class FrozenBN(Callback):
+    "Keep BatchNorm in eval mode while training: it normalises with its running statistics, each image on its own."
+    order = 1   # after fastai's TrainEvalCallback has put the model in train mode
+    def before_train(self):
+        for m in self.learn.model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm): m.eval()
+
+def equivalence_run(out=None, steps: int = 6, bs: int = 4, size: int = 32, lr: float = 0.5, bn: str = 'frozen',
+                    seed: int = 0) -> dict:
+    "Train the compact restorer `steps` SGD steps on `equivalence_batches`, here or split over the launched processes."
+    if bn not in ('frozen', 'batch'): raise ValueError(f"bn is 'frozen' or 'batch', not {bn!r}")
+    world = max(num_distrib(), 1)
+    batches = equivalence_batches(steps, bs, size, seed)
+    dls = DataLoaders(DataLoader(launch_order(batches, world), bs=bs // world),
+                      DataLoader(batches[0], bs=bs // world), device='cpu')
+    set_seed(seed, reproducible=True)
+    model = build_restorer(arch='compact', pretrained=False)
+    rec = StepLosses()
+    learn = Learner(dls, model, loss_func=torch.nn.functional.mse_loss, opt_func=partial(SGD, mom=0.), wd=0.,
+                    cbs=[rec] + ([FrozenBN()] if bn == 'frozen' else []))
+    with learn.no_bar(), learn.no_logging(), distributed_context(learn):
+        learn.fit(1, lr)
+    res = dict(world=world, steps=steps, bs=bs, lr=lr, bn=bn, losses=rec.values)
+    params = {k: p.detach().clone() for k, p in learn.model.named_parameters()}
+    if out is not None and not rank_distrib():
+        out = Path(out)
+        atomic_write(out / 'params.pth', lambda p: torch.save(params, p))
+        atomic_write(out / 'result.json', lambda p: Path(p).write_text(json.dumps(res)))
+    return dict(res, params=params)
+
+def loss_gap(one: dict, many: dict) -> pd.DataFrame:
+    "Per step: the loss of one process, of several, and their absolute and relative difference."
+    a, b = np.array(one['losses'], dtype=np.float64), np.array(many['losses'], dtype=np.float64)
+    return pd.DataFrame(dict(step=range(len(a)), one=a, many=b, abs=np.abs(a - b), rel=np.abs(a - b) / np.abs(a))).set_index('step')
+
+def param_gap(one: dict, many: dict) -> float:
+    "The largest absolute difference between the two runs' final weights."
+    return max(float((one['params'][k] - many['params'][k]).abs().max()) for k in one['params'])
+
+# %% ../nbs/06_training.ipynb #47a53c21
+def launch_equivalence(nproc: int = 2, out=None, timeout: float = 300, **kwargs) -> dict:
+    "Run `equivalence_run(**kwargs)` as `nproc` processes (gloo on CPUs) with torchrun; return rank 0's result and weights."
+    import film_restore, subprocess, tempfile
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix='film_restore_ddp_'))
+    out.mkdir(parents=True, exist_ok=True)
+    for f in ('result.json', 'params.pth'): (out / f).unlink(missing_ok=True)
+    script = out / 'ddp_check.py'
+    script.write_text("import json, sys\nfrom film_restore.training import equivalence_run, end_distributed\n"
+                      "equivalence_run(sys.argv[1], **json.loads(sys.argv[2]))\nend_distributed()\n")
+    root = str(Path(film_restore.__file__).resolve().parents[1])   # the children import this same film_restore
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join([root] + [p for p in [os.environ.get('PYTHONPATH')] if p])}
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', str(nproc),
+           str(script), str(out), json.dumps(kwargs)]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    if r.returncode or not (out / 'result.json').exists():
+        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{(r.stdout + r.stderr)[-3000:]}")
+    res = json.loads((out / 'result.json').read_text())
+    return dict(res, params=torch.load(out / 'params.pth', weights_only=True), command=cmd)
+
 # %% ../nbs/06_training.ipynb #1409bfc9
 def _encoder_pretrained(arch, pretrained) -> bool:
     "Does an encoder of `arch` start from ImageNet weights? (`build_restorer` and lesson 8 load them when asked and cached)"
@@ -269,7 +436,7 @@ def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, f
     if fast:
         frozen_epochs, unfrozen_epochs = FAST_SETTINGS['frozen_epochs'], FAST_SETTINGS['unfrozen_epochs']
         limit, bs, num_workers = limit or FAST_SETTINGS['limit'], bs or FAST_SETTINGS['bs'], 0
-    device = torch.device(device) if device is not None else get_device()
+    device = rank_device(torch.device(device) if device is not None else get_device())   # several processes: each its own GPU
     feats = R['features'] if features is None else features
     if feats == 'auto': feats = not pretrained_off(pretrained) and weights_available('vgg16_bn')
     return AttrDict(recipe=recipe, R=R, data=data, out=Path(out), arch=arch, sizes=sizes, frozen_epochs=frozen_epochs,
@@ -322,7 +489,7 @@ def start_schedule(plan, model, resume=None, epochs_scale: float = 1.0) -> AttrD
     stages = plan_stages(plan.sizes, plan.frozen_epochs, plan.unfrozen_epochs, plan.lr, plan.bs, epochs_scale, freeze=plan.encoder_imagenet)
     out = plan.out
     old = [p for p in [out / 'log.csv', out / 'checkpoints', *(out / 'epochs').glob('*.png')] if p.exists()]
-    if old:   # a fresh run owns its folder's log, pictures and checkpoints
+    if old and not rank_distrib():   # a fresh run owns its folder's log, pictures and checkpoints (rank 0 clears them)
         print(f"note: starting afresh in {out}: replacing its log.csv, epochs/ and checkpoints/")
         for p in old: shutil.rmtree(p) if p.is_dir() else p.unlink()
     if resume: _load_start_weights(model, resume)
@@ -416,7 +583,8 @@ def fit_stage(learn, plan, st: dict, stages, s0: int = 0, global_epoch: int = 0,
     if budget is not None: stage_cbs.append(budget)
     print(f"stage {st['stage']}: {st['size']} px, {st['epochs']} epochs, {'frozen' if st['frozen'] else 'unfrozen'} encoder, "
           f"lr {lr_max}, batch size {st['bs']}")
-    fit_one_cycle_from(learn, st['epochs'], lr_max, pct_start=st['pct_start'], start_epoch=s0, cbs=stage_cbs)
+    with distributed_context(learn):   # nothing in one process; DDP when launched as several (accelerate launch, torchrun)
+        fit_one_cycle_from(learn, st['epochs'], lr_max, pct_start=st['pct_start'], start_epoch=s0, cbs=stage_cbs)
     save_checkpoint(learn, dict(run, stage=st['stage'] + 1, epoch=0, best=None))
 
 # %% ../nbs/06_training.ipynb #4a825016
@@ -436,8 +604,9 @@ def finish_model(learn, plan, stages, t_start: float, budget=None, keep_checkpoi
                   vgg_features=plan.features, stability=plan.stability, mask_pos_weight=loss.mask_loss.pos_weight, lr=plan.lr,
                   precision=precision_for(plan.device), device=plan.device.type, stopped_early=bool(budget and budget.stopped),
                   minutes=round((time.time() - t_start) / 60, 2), metrics=metrics, mask_tuning=tuning, shippable=shippable)
-    save_restorer(learn.model, config, plan.out)   # save_restorer adds how the model was built
-    if not keep_checkpoints: shutil.rmtree(plan.out / 'checkpoints', ignore_errors=True)
+    if not rank_distrib():   # several processes: rank 0 writes the model folder
+        save_restorer(learn.model, config, plan.out)   # save_restorer adds how the model was built
+        if not keep_checkpoints: shutil.rmtree(plan.out / 'checkpoints', ignore_errors=True)
     print(f"saved {plan.out} (valid ssim {metrics.get('ssim', float('nan')):.4f}, psnr {metrics.get('psnr', float('nan')):.2f} dB) "
           f"in {config['minutes']} min")
     return config
