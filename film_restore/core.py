@@ -16,6 +16,7 @@ import cv2
 import jpeglib
 from PIL import Image, UnidentifiedImageError
 import torch
+from pytorch_msssim import ssim as _msssim_ssim
 # fastai still calls torch.jit.script at import; the deprecation notice means nothing to our users
 warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', category=FutureWarning)
 from fastai.callback.core import Callback
@@ -23,11 +24,11 @@ from fastai.callback.core import Callback
 # %% auto #0
 __all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or', 'progress_bar',
            'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
-           'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab', 'lab2rgb',
-           'rgb2lab_tensor', 'lab2rgb_tensor', 'diff_image', 'show_images', 'course_images_dir', 'save_course_picture',
-           'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'plain_bars', 'run_banner',
-           'WeightsUnavailableError', 'weights_file', 'weights_available', 'pretrained_off', 'load_torchvision_model',
-           'default_model_summary', 'system_info']
+           'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor',
+           'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'course_images_dir',
+           'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
+           'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file', 'weights_available', 'pretrained_off',
+           'load_torchvision_model', 'default_model_summary', 'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -367,36 +368,44 @@ def tensor2image(t) -> np.ndarray:
     return np.ascontiguousarray(t.clamp(0, 1).permute(1, 2, 0).numpy())
 
 # %% ../nbs/00_core.ipynb #71e6ac2e
-def rgb2lab(img) -> np.ndarray:
-    "sRGB HxWx3 in [0, 1] -> CIE Lab (L in [0, 100]), via scikit-image."
-    from skimage.color import rgb2lab as _f
-    return _f(np.asarray(img, dtype=np.float64)).astype(np.float32)
-
-def lab2rgb(lab) -> np.ndarray:
-    "CIE Lab HxWx3 -> sRGB in [0, 1], via scikit-image."
-    from skimage.color import lab2rgb as _f
-    return np.clip(_f(np.asarray(lab, dtype=np.float64)), 0, 1).astype(np.float32)
-
-_XYZ_FROM_RGB = torch.tensor([[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]])
-_D65 = torch.tensor([0.95047, 1., 1.08883])
-
 def rgb2lab_tensor(x: torch.Tensor) -> torch.Tensor:
-    "sRGB batch (B, 3, H, W) in [0, 1] -> Lab (B, 3, H, W); differentiable."
-    x = x.float().clamp(0, 1)
-    lin = torch.where(x > 0.04045, ((x + 0.055) / 1.055).clamp_min(1e-8) ** 2.4, x / 12.92)
-    xyz = torch.einsum('ij,bjhw->bihw', _XYZ_FROM_RGB.to(x.device), lin) / _D65.to(x.device).view(1, 3, 1, 1)
-    f = torch.where(xyz > 0.008856, xyz.clamp_min(1e-8) ** (1 / 3), 7.787 * xyz + 16 / 116)
-    return torch.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], 1)
+    "sRGB batch (B, 3, H, W) in [0, 1] -> CIE Lab (B, 3, H, W), L in [0, 100]; differentiable (kornia)."
+    from kornia.color import rgb_to_lab   # imported when first used: it adds seconds to every command's start
+    return rgb_to_lab(x.float().clamp(0, 1))
 
 def lab2rgb_tensor(lab: torch.Tensor) -> torch.Tensor:
-    "Lab batch (B, 3, H, W) -> sRGB (B, 3, H, W) clipped to [0, 1]; differentiable."
-    lab = lab.float()
-    fy = (lab[:, 0] + 16) / 116
-    f = torch.stack([fy + lab[:, 1] / 500, fy, fy - lab[:, 2] / 200], 1)
-    xyz = torch.where(f > 0.2068966, f ** 3, (f - 16 / 116) / 7.787) * _D65.to(lab.device).view(1, 3, 1, 1)
-    lin = torch.einsum('ij,bjhw->bihw', torch.linalg.inv(_XYZ_FROM_RGB).to(lab.device), xyz).clamp_min(0)
-    rgb = torch.where(lin > 0.0031308, 1.055 * lin.clamp_min(1e-8) ** (1 / 2.4) - 0.055, 12.92 * lin)
-    return rgb.clamp(0, 1)
+    "CIE Lab batch (B, 3, H, W) -> sRGB (B, 3, H, W) clipped to [0, 1]; differentiable (kornia)."
+    from kornia.color import lab_to_rgb
+    return lab_to_rgb(lab.float(), clip=True)
+
+def _through_tensor(f, a) -> np.ndarray:
+    "Apply a (B,3,H,W) colour conversion `f` to an array of any shape (..., 3)."
+    a = np.asarray(a, dtype=np.float32)
+    t = torch.from_numpy(np.ascontiguousarray(a.reshape(-1, 3).T)).view(1, 3, -1, 1)
+    return np.ascontiguousarray(f(t)[0, :, :, 0].T.numpy()).reshape(a.shape)
+
+def rgb2lab(img) -> np.ndarray:
+    "sRGB array (..., 3) in [0, 1] -> CIE Lab float32, L in [0, 100] (the same conversion as `rgb2lab_tensor`)."
+    return _through_tensor(rgb2lab_tensor, img)
+
+def lab2rgb(lab) -> np.ndarray:
+    "CIE Lab array (..., 3) -> sRGB float32 in [0, 1] (the same conversion as `lab2rgb_tensor`)."
+    return _through_tensor(lab2rgb_tensor, lab)
+
+# %% ../nbs/00_core.ipynb #83cabce8
+def ssim(x: torch.Tensor, y: torch.Tensor, win_size: int = 11, data_range: float = 1.0) -> torch.Tensor:
+    "Mean SSIM of two (B,C,H,W) batches (pytorch-msssim, Gaussian window), outside autocast; the window shrinks to fit small maps."
+    if x.shape != y.shape: raise ValueError(f"ssim: shapes differ, {tuple(x.shape)} vs {tuple(y.shape)}")
+    if x.ndim != 4: raise ValueError(f"ssim: expected (B,C,H,W) tensors, got shape {tuple(x.shape)}")
+    if x.dtype != torch.float64: x, y = x.float(), y.float()
+    h, w = x.shape[-2:]
+    k = min(win_size, h, w)
+    if k % 2 == 0: k -= 1                  # pytorch-msssim wants an odd window
+    if min(h, w) == 1:                     # k is 1: SSIM is a per-pixel mean, and a repeated row/column leaves it unchanged
+        shape = (*x.shape[:-2], max(h, 2), max(w, 2))
+        x, y = x.expand(shape), y.expand(shape)
+    with torch.autocast(x.device.type, enabled=False):
+        return _msssim_ssim(x, y, data_range=data_range, win_size=k, size_average=True)
 
 # %% ../nbs/00_core.ipynb #413e1722
 def _as_display(im):

@@ -15,9 +15,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import numpy as np
 import cv2
 import torch
-from pytorch_msssim import ssim as _ssim
 
-from .core import _package_dir, is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write, progress_bar, IMAGE_EXTS
+from .core import ssim, image2tensor, _package_dir, is_fast, fast_or, load_image, save_image, show_images, save_course_picture, atomic_write, progress_bar, IMAGE_EXTS
 from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
@@ -154,11 +153,8 @@ def _pick(rng, mix):
     return fs[rng.choice(len(fs), p=np.array(ps) / sum(ps))]
 
 def image_ssim(a, b) -> float:
-    "SSIM between two HxWx3 float images in [0, 1] (pytorch-msssim, data range 1; small images use a smaller window)."
-    x = torch.from_numpy(np.ascontiguousarray(np.asarray(a, np.float32).transpose(2, 0, 1)))[None]
-    y = torch.from_numpy(np.ascontiguousarray(np.asarray(b, np.float32).transpose(2, 0, 1)))[None]
-    win = 11 if min(x.shape[-2:]) >= 11 else (min(x.shape[-2:]) // 2) * 2 - 1
-    return float(_ssim(x.double(), y.double(), data_range=1.0, win_size=win))
+    "SSIM between two HxWx3 float images in [0, 1] (lesson 0's `ssim`, in float64)."
+    return float(ssim(image2tensor(a)[None].double(), image2tensor(b)[None].double()))
 
 def _canvases(shape):
     return [np.zeros(shape, np.uint8) for _ in range(3)]

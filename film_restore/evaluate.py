@@ -21,13 +21,12 @@ import numpy as np
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
-from pytorch_msssim import ssim
 from fastcore.meta import delegates
 from fastcore.script import call_parse, CliError
 
-from .core import (atomic_write, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
+from .core import (ssim, atomic_write, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
-from .unet import FILLS, load_restorer, split_output, pad_to_multiple, crop_to, dilate_mask
+from .unet import FILLS, load_restorer, split_output, pad_to_multiple, crop_to
 from .losses import VISIBLE_CHANGE, PSNR_CAP, psnr_per_image
 
 # %% ../nbs/07_evaluate.ipynb #86bb4615
@@ -39,13 +38,13 @@ def ssim_value(pred, target):
     "SSIM of two HxWx3 images in [0, 1] (pytorch-msssim, data_range=1)."
     if np.array_equal(pred, target): return 1.0   # what SSIM gives identical images, without the work
     p, t = _batch(pred), _batch(target)
-    return float(ssim(p, t, data_range=1.0))
+    return float(ssim(p, t))
 
 def ssim_channels(pred, target):
     "SSIM of each of the three channels, as three grey images."
     if np.array_equal(pred, target): return [1.0]*3
     p, t = _batch(pred), _batch(target)
-    return [float(ssim(p[:, c:c+1], t[:, c:c+1], data_range=1.0)) for c in range(3)]
+    return [float(ssim(p[:, c:c+1], t[:, c:c+1])) for c in range(3)]
 
 def psnr(pred, target, cap=PSNR_CAP):
     "Peak signal-to-noise ratio in dB of two images in [0, 1] (lesson 5's `psnr_per_image`, in float64), capped at `cap`."
@@ -157,8 +156,7 @@ class ModelRestorer:
             pred = tensor2image(crop_to(pred.float(), hw).clamp(0, 1))
             mask = None
             if logit is not None:
-                mask = (torch.sigmoid(crop_to(logit.float(), hw)) > self.threshold)[0, 0].cpu().numpy()
-                mask = dilate_mask(mask, getattr(self.model, 'mask_dilate', 0))   # grown as the model's own hard mask is
+                mask = self.model.hard_mask(crop_to(logit.float(), hw), self.threshold)[0, 0].cpu().numpy()   # the model's own cut
             self._last.clear(); self._last.update(key=key, pred=pred, mask=mask)
         mask = self._last['mask']
         return self._last['pred'].copy(), None if mask is None else mask.copy()

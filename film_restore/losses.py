@@ -14,11 +14,10 @@ import cv2
 import numpy as np
 import matplotlib.pyplot as plt
 import torch, torch.nn as nn, torch.nn.functional as F
-from pytorch_msssim import ssim as _msssim_ssim
 from fastai.callback.core import Callback
 from fastai.callback.hook import hook_outputs
 from fastai.metrics import AvgMetric
-from .core import (load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
+from .core import (ssim, load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
                                load_image, image2tensor, tensor2image, show_images, ImageReadError)
 from .unet import split_output, IMAGENET_MEAN, IMAGENET_STD
 
@@ -32,23 +31,9 @@ __all__ = ['VGG_RELU_IDS', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIB
            'visualise_filter', 'probe_images', 'probe_cmd']
 
 # %% ../nbs/05_losses.ipynb #9bfdcd3a
-def _fit_window(x: torch.Tensor, y: torch.Tensor, win_size: int):
-    "The largest odd window <= `win_size` that fits the maps, and maps pytorch-msssim accepts."
-    h, w = x.shape[-2:]
-    k = min(win_size, h, w)
-    if k % 2 == 0: k -= 1
-    if min(h, w) == 1:  # k is 1: SSIM is a per-pixel mean, and a repeated row/column leaves it unchanged
-        shape = (*x.shape[:-2], max(h, 2), max(w, 2))
-        x, y = x.expand(shape), y.expand(shape)
-    return k, x, y
-
 def ssim_loss(pred: torch.Tensor, target: torch.Tensor, win_size: int = 5, data_range: float = 1.0) -> torch.Tensor:
-    "1 - SSIM(pred, target) (dissertation eq. 3.4) on (B,C,H,W) maps with any C, via `pytorch_msssim.ssim`."
-    if pred.shape != target.shape: raise ValueError(f"ssim_loss: shapes differ, {tuple(pred.shape)} vs {tuple(target.shape)}")
-    if pred.ndim != 4: raise ValueError(f"ssim_loss: expected (B,C,H,W) tensors, got shape {tuple(pred.shape)}")
-    k, x, y = _fit_window(pred.float(), target.float(), win_size)
-    with torch.autocast(x.device.type, enabled=False):
-        return 1 - _msssim_ssim(x, y, data_range=data_range, win_size=k, size_average=True)
+    "1 - SSIM(pred, target) (dissertation eq. 3.4) on (B,C,H,W) maps with any C (lesson 0's `ssim`)."
+    return 1 - ssim(pred, target, win_size, data_range)
 
 # %% ../nbs/05_losses.ipynb #322e9123
 def gram_matrix(x: torch.Tensor) -> torch.Tensor:
@@ -259,9 +244,7 @@ def _image(pred): return split_output(plain(pred))[0].float().clamp(0, 1)
 
 def ssim_metric(pred, clean, mask=None):
     "Mean SSIM (11x11 Gaussian window, data range 1) of the output image against the clean target."
-    x, y = _image(pred), plain(clean).float()
-    k, x, y = _fit_window(x, y, 11)
-    return _msssim_ssim(x, y, data_range=1.0, win_size=k, size_average=True)
+    return ssim(_image(pred), plain(clean).float(), 11)
 
 PSNR_CAP = 100.0   # dB: what identical images score, instead of infinity
 

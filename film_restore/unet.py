@@ -80,9 +80,9 @@ class Restorer(nn.Module):
         img = (x[:, :3] + out[:, :3]).to(x.dtype) if self.residual else sigmoid_range(out[:, :3], *self.y_range).to(x.dtype)
         return img, (out[:, 3:4].to(x.dtype) if self.aware else None)
 
-    def hard_mask(self, logit):
-        "Where the aware model restores: `sigmoid(logit) > mask_threshold`, grown by `mask_dilate` pixels."
-        return dilate_mask(torch.sigmoid(logit) > self.mask_threshold, self.mask_dilate)
+    def hard_mask(self, logit, threshold: float | None = None):
+        "Where the aware model restores: `sigmoid(logit) > threshold` (default: `mask_threshold`), grown by `mask_dilate` pixels."
+        return dilate_mask(torch.sigmoid(logit) > (self.mask_threshold if threshold is None else threshold), self.mask_dilate)
 
     def forward(self, x):
         img, logit = self.raw(x)
