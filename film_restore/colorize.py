@@ -15,14 +15,15 @@ __all__ = ['ZHANG_L_CENT', 'ZHANG_L_NORM', 'ZHANG_AB_NORM', 'ZHANG_MASK_CENT', '
            'ab_spread', 'ab_auc', 'colour_metrics', 'grey_baseline', 'mean_colour_baseline', 'evaluate_colorizers',
            'judge_colorizer', 'colour_table_markdown', 'ECCV16', 'SIGGRAPH17', 'zhang_weights_file', 'load_zhang_state',
            'load_zhang', 'hints_at', 'read_hints', 'default_colorizer_dir', 'resolve_colorizer', 'colorizers_summary',
-           'colorize_cli', 'colour_training_photos', 'colorize_train_cli', 'grey_photos', 'builtin_mean_ab',
-           'colorize_benchmark', 'colorize_evaluate_cli', 'Critic', 'build_critic', 'gan_images', 'save_predictions',
+           'colorize_cmd', 'colour_training_photos', 'colorize_train_cmd', 'grey_photos', 'builtin_mean_ab',
+           'colorize_benchmark', 'colorize_evaluate_cmd', 'Critic', 'build_critic', 'gan_images', 'save_predictions',
            'pretrain_critic', 'nogan_finetune']
 
 # %% ../nbs/08_colorize.ipynb #c41b863a
-import argparse, csv, dataclasses, json, math, os, shutil, socket, sys, time, warnings
+import csv, dataclasses, json, math, os, shutil, socket, sys, time, warnings
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 import cv2
 import numpy as np
@@ -31,6 +32,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastai.vision.all import (DataLoaders, Learner, DynamicUnet, create_body, NormType, SelfAttention,
                                params, BCEWithLogitsLossFlat, load_model)
+from fastcore.script import call_parse, CliError
 
 from .core import (atomic_write, progress_bar, plain_bars, pretrained_off, IMAGE_EXTS, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
                                show_images, precision_callbacks, autocast, get_device, load_torchvision_model,
@@ -328,6 +330,31 @@ def _colour_stages(epochs, lr, pre: bool) -> list[dict]:
     if unfrozen: st.append(dict(epochs=int(unfrozen), frozen=False, lr=lr / 10 if pre else lr, enc_lr=lr / 100 if pre else None, pct_start=0.5))
     return [dict(s, stage=i) for i, s in enumerate(st)]
 
+def _colour_resume(learn, resume, out, device) -> dict | None:
+    """`train_colorizer`'s start: `resume` an interrupted run (loads its checkpoint into `learn`; returns its state) or a
+    finished colouriser folder (loads its weights; returns None); a fresh run clears `out`'s old log and checkpoints."""
+    ck_dir, state = _find_state(resume) if resume else (None, None)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True); learn.path, learn.model_dir = out, 'checkpoints'
+        if state is None:          # a fresh run owns its folder's log and checkpoints
+            for p in (out / 'log.csv', out / 'checkpoints'):
+                if p.exists(): shutil.rmtree(p) if p.is_dir() else p.unlink()
+    if state is not None:
+        if state.get('task') != 'colorize': raise ValueError(f"{ck_dir}: a restorer's checkpoint, not a colouriser's")
+        if learn.opt is None: learn.create_opt()
+        try: load_model(ck_dir / 'last.pth', learn.model, learn.opt, with_opt=True, device=device, weights_only=True)
+        except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint this colouriser can resume ({type(e).__name__}: {str(e)[:200]})") from None
+        if out is not None and ck_dir != (out / 'checkpoints').resolve():
+            (out / 'checkpoints').mkdir(exist_ok=True); shutil.copy(ck_dir / 'last.pth', out / 'checkpoints' / 'last.pth')
+        print(f"resuming {ck_dir}: stage {state['stage']}, after epoch {state['epoch']}")
+    elif resume:                   # a finished colouriser folder (or its model.pth): start from its weights
+        src = Path(resume) / 'model.pth' if Path(resume).is_dir() else Path(resume)
+        if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a colouriser (model.pth)")
+        try: learn.model.load_state_dict(torch.load(src, map_location='cpu', weights_only=True))
+        except Exception as e: raise ValueError(f"{src}: not weights this colouriser can load ({type(e).__name__}: {str(e)[:200]})") from None
+        print(f"starting from the weights in {src}")
+    return state
+
 def train_colorizer(train_images, valid_images, recipe: str = 'classify', out=None, size: int = 256, bs: int = 16,
                     epochs=(5, 10), lr: float = 1e-3, arch: str = 'resnet34', pretrained='auto', hints: bool = False,
                     loss: str = 'model3', seed: int = 0, resume=None, max_minutes: float | None = None, device=None,
@@ -343,29 +370,10 @@ def train_colorizer(train_images, valid_images, recipe: str = 'classify', out=No
     prior = ab_prior(train_images, ab_gamut_bins(), seed=seed) if recipe == 'classify' else None
     learn = colorize_learner(dls, recipe, arch, pretrained, hints, prior, loss=loss, size=size, prior_init=prior_init, precision=precision)
     stages = _colour_stages(epochs, lr, _encoder_pretrained(arch, pretrained))
-    ck_dir, state = _find_state(resume) if resume else (None, None)
     out = Path(out) if out is not None else None
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True); learn.path, learn.model_dir = out, 'checkpoints'
-        if state is None:          # a fresh run owns its folder's log and checkpoints
-            for p in (out / 'log.csv', out / 'checkpoints'):
-                if p.exists(): shutil.rmtree(p) if p.is_dir() else p.unlink()
+    state = _colour_resume(learn, resume, out, device)
     start_stage = start_epoch = 0
-    if state is not None:
-        if state.get('task') != 'colorize': raise ValueError(f"{ck_dir}: a restorer's checkpoint, not a colouriser's")
-        stages, start_stage, start_epoch = state['stages'], state['stage'], state['epoch']
-        if learn.opt is None: learn.create_opt()
-        try: load_model(ck_dir / 'last.pth', learn.model, learn.opt, with_opt=True, device=device, weights_only=True)
-        except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint this colouriser can resume ({type(e).__name__}: {str(e)[:200]})") from None
-        if out is not None and ck_dir != (out / 'checkpoints').resolve():
-            (out / 'checkpoints').mkdir(exist_ok=True); shutil.copy(ck_dir / 'last.pth', out / 'checkpoints' / 'last.pth')
-        print(f"resuming {ck_dir}: stage {start_stage}, after epoch {start_epoch}")
-    elif resume:                   # a finished colouriser folder (or its model.pth): start from its weights
-        src = Path(resume) / 'model.pth' if Path(resume).is_dir() else Path(resume)
-        if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a colouriser (model.pth)")
-        try: learn.model.load_state_dict(torch.load(src, map_location='cpu', weights_only=True))
-        except Exception as e: raise ValueError(f"{src}: not weights this colouriser can load ({type(e).__name__}: {str(e)[:200]})") from None
-        print(f"starting from the weights in {src}")
+    if state is not None: stages, start_stage, start_epoch = state['stages'], state['stage'], state['epoch']
     deadline = t_start + 60 * max_minutes if max_minutes else None
     if deadline and state is None:
         secs = seconds_per_image(learn, dls) * (len(dls.train.dataset) + 0.4 * len(dls.valid.dataset)) + 1.0
@@ -738,34 +746,30 @@ def colorizers_summary() -> dict:
         out[f'colouriser {name}'] = f"weights at {f}" if f.exists() else f"weights absent: {f} (downloads from {url} on first use when online)"
     return out
 
-def colorize_cli(argv=None) -> int:
-    "`film-restore colorize INPUT... -o OUTDIR [--model eccv16|siggraph17|DIR] [--weights FILE] [--hints FILE]`."
-    ap = argparse.ArgumentParser(prog='film-restore colorize', description="Colourise black-and-white photos at full resolution: chroma "
-                                 "is predicted at a working size and put back on each photo's own lightness; same size and bit depth out (RGB).")
-    ap.add_argument('inputs', nargs='+', metavar='INPUT', help='image files or folders of them')
-    ap.add_argument('-o', '--outdir', required=True, help='output folder (same file names, size and bit depth)')
-    ap.add_argument('--model', default=None, help="eccv16 (Zhang et al. 2016, automatic), siggraph17 (Zhang et al. 2017, takes --hints), "
-                    "or a colouriser folder from `film-restore train --task colorize`. Default: film_restore's own colouriser when one "
-                    "is installed (`film-restore info` says whether), else choose one. The eccv16/siggraph17 weights download once "
-                    "into torch's cache when online, or come from --weights")
-    ap.add_argument('--weights', default=None, help="the authors' weights file for --model eccv16 or siggraph17 (instead of torch's cache)")
-    ap.add_argument('--hints', default=None, metavar='FILE', help='colour hints for siggraph17 (or a model trained with --hints): a sparse '
-                    "colour image (its coloured, non-transparent pixels are hints) or a JSON list [{\"x\": .., \"y\": .., \"rgb\": [r, g, b]}] "
-                    "in the photo's full-resolution pixels, rgb 0-255")
-    ap.add_argument('--render-size', type=int, default=None, help="working size for chroma (default: the model's own, as it was trained; 256 for eccv16 and siggraph17)")
-    ap.add_argument('--temperature', type=float, default=0.38, help='annealed-mean temperature (classification models; default 0.38)')
-    ap.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
-    ap.add_argument('--overwrite', action='store_true', help='redo outputs that already exist (default: keep them, so a run resumes)')
-    a = ap.parse_args(argv)
-    try: model = resolve_colorizer(a.model, a.weights, get_device(a.device))
-    except (OSError, ValueError, WeightsUnavailableError) as e:
-        print(f"film-restore colorize: {e}", file=sys.stderr); return 2
-    if a.hints is not None:
-        if not model.hints:
-            print(f"film-restore colorize: --hints needs a hint-taking model (siggraph17, or one trained with --hints); "
-                  f"{a.model or 'the default'} takes none", file=sys.stderr); return 2
-        if not Path(a.hints).is_file(): print(f"film-restore colorize: {a.hints}: no such hints file", file=sys.stderr); return 2
-    written, failed = colorize_paths(model, a.inputs, a.outdir, a.render_size, a.temperature, a.overwrite, hints=a.hints)
+@call_parse
+def colorize_cmd(
+    inputs: Annotated[list[str], dict(nargs='+', type=str, metavar='INPUT')],  # image files or folders of them
+    outdir: Annotated[str, dict(opt=True, required=True, metavar='OUTDIR')],  # output folder (same file names, size and bit depth)
+    # eccv16 (Zhang et al. 2016, automatic), siggraph17 (Zhang et al. 2017, takes --hints), or a colouriser folder from
+    # `film-restore train --task colorize`. Default: film_restore's own colouriser when one is installed (`film-restore info`
+    # says whether), else choose one. The eccv16/siggraph17 weights download once into torch's cache when online, or come from --weights
+    model: str | None = None,
+    weights: str | None = None,  # the authors' weights file for --model eccv16 or siggraph17 (instead of torch's cache)
+    # colour hints for siggraph17 (or a model trained with --hints): a sparse colour image (its coloured, non-transparent
+    # pixels are hints) or a JSON list [{"x": .., "y": .., "rgb": [r, g, b]}] in the photo's full-resolution pixels, rgb 0-255
+    hints: Annotated[str | None, dict(metavar='FILE')] = None,
+    render_size: int | None = None,  # working size for chroma (default: the model's own, as it was trained; 256 for eccv16 and siggraph17)
+    temperature: float = 0.38,  # annealed-mean temperature (classification models)
+    device: str | None = None,  # cpu, cuda, mps (default: the best available)
+    overwrite: bool = False,  # redo outputs that already exist (without it they are kept, so a run resumes)
+) -> int:
+    "Colourise black-and-white photos at full resolution: chroma is predicted at a working size and put back on each photo's own lightness; same size and bit depth out (RGB)."
+    try: cm = resolve_colorizer(model, weights, get_device(device))
+    except (OSError, ValueError, WeightsUnavailableError) as e: raise CliError(str(e)) from None
+    if hints is not None:
+        if not cm.hints: raise CliError(f"--hints needs a hint-taking model (siggraph17, or one trained with --hints); {model or 'the default'} takes none")
+        if not Path(hints).is_file(): raise CliError(f"{hints}: no such hints file")
+    written, failed = colorize_paths(cm, inputs, outdir, render_size, temperature, overwrite, hints=hints)
     for p in written: print(p)
     return 1 if failed else 0
 
@@ -788,52 +792,54 @@ def colour_training_photos(sources, max_side: int = 512, limit: int | None = Non
             if limit and len(imgs) >= limit: return imgs
     return imgs
 
-def colorize_train_cli(argv=None) -> int:
-    "`film-restore train --task colorize`: train a colouriser (the restorer's trainer is lesson 9's `train_cli`)."
-    p = argparse.ArgumentParser(prog='film-restore train --task colorize', description="Train a colouriser (lesson 8) on colour photos: "
-                                "their L is the input, their ab the target. Checkpoints every epoch; --resume continues; --minutes fits a budget.")
-    p.add_argument('--recipe', choices=['classify', 'regress'], default='classify', help="classify: Zhang et al.'s rebalanced colour classes (default); regress: ab with the restoration loss")
-    p.add_argument('--hints', action='store_true', help='a hint-taking model (simulated user points as 3 extra input channels)')
-    p.add_argument('--data', nargs='+', default=['samples'], help="colour photos: folders, 'samples' (the built-in photos; the default), a .txt of URLs or flickr:SET_ID. Never Kodak24 or McMaster18")
-    p.add_argument('--out', required=True, help='the colouriser folder to write (model.pth, config.json, log.csv)')
-    p.add_argument('--arch', choices=['resnet34', 'compact'], default='resnet34', help='encoder (compact: small, from scratch, for CPUs)')
-    p.add_argument('--size', type=int, default=None, help='training crop size (default 256; 32 with --fast)')
-    p.add_argument('--bs', type=int, default=None, help='batch size (default 16; 4 with --fast)')
-    p.add_argument('--frozen-epochs', type=int, default=None, help='epochs with the ImageNet encoder frozen (default 5; none without ImageNet weights)')
-    p.add_argument('--unfrozen-epochs', type=int, default=None, help='epochs of the whole network (default 10; 1 with --fast)')
-    p.add_argument('--lr', type=float, default=1e-3, help='peak learning rate (default 1e-3)')
-    p.add_argument('--loss', default='model3', help='regress: the restoration loss preset on RGB (mse, model1, model2, model3; default model3)')
-    p.add_argument('--valid-frac', type=float, default=0.1, help='share of the photos held out for validation (default 0.1)')
-    p.add_argument('--max-side', type=int, default=512, help='shrink photos so their long side is at most this (default 512)')
-    p.add_argument('--limit', type=int, default=None, help='use at most this many photos')
-    p.add_argument('--pretrained', type=_bool_or_auto, default=None, help='ImageNet encoder weights: auto (default), yes, no (the default with --fast)')
-    p.add_argument('--resume', default=None, help="an interrupted run's folder (continues it) or a colouriser folder (starts from its weights)")
-    p.add_argument('--minutes', type=float, default=None, help='time budget: scale the schedule to fit, stop cleanly')
-    p.add_argument('--fast', action='store_true', help='tiny run for CI: a few built-in photos at 32 px, compact encoder (also when FILM_RESTORE_FAST=1)')
-    p.add_argument('--keep-checkpoints', action='store_true', help='keep checkpoints/ (optimizer state) after a finished run')
-    p.add_argument('--precision', type=_bool_or_auto, default='auto', help="mixed precision (the device's: fp16 on CUDA, bf16 on a CPU): "
-                   "auto (on a GPU only: bf16 trained this colouriser 2x slower than fp32 on the project's CPU; the default), yes, no")
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--device', default=None, help='cpu, cuda, mps (default: the best available)')
-    a = p.parse_args(argv)
-    fast = a.fast or is_fast()
-    size, bs = a.size or (32 if fast else 256), a.bs or (4 if fast else 16)
-    epochs = (a.frozen_epochs if a.frozen_epochs is not None else (0 if fast else 5),
-              a.unfrozen_epochs if a.unfrozen_epochs is not None else (1 if fast else 10))
-    arch = 'compact' if fast else a.arch
-    pretrained = a.pretrained if a.pretrained is not None else (False if fast else 'auto')
+@call_parse
+def colorize_train_cmd(
+    out: Annotated[str, dict(opt=True, required=True)],  # the colouriser folder to write (model.pth, config.json, log.csv)
+    # classify: Zhang et al.'s rebalanced colour classes; regress: ab with the restoration loss
+    recipe: Annotated[str, dict(choices=['classify', 'regress'])] = 'classify',
+    hints: bool = False,  # a hint-taking model (simulated user points as 3 extra input channels)
+    # colour photos: folders, 'samples' (the built-in photos), a .txt of URLs or flickr:SET_ID. Never Kodak24 or McMaster18
+    data: Annotated[list[str], dict(nargs='+', type=str, metavar='SOURCE')] = ('samples',),
+    arch: Annotated[str, dict(choices=['resnet34', 'compact'])] = 'resnet34',  # encoder (compact: small, from scratch, for CPUs)
+    size: int | None = None,  # training crop size (default 256; 32 with --fast)
+    bs: int | None = None,  # batch size (default 16; 4 with --fast)
+    frozen_epochs: int | None = None,  # epochs with the ImageNet encoder frozen (default 5; none without ImageNet weights)
+    unfrozen_epochs: int | None = None,  # epochs of the whole network (default 10; 1 with --fast)
+    lr: float = 1e-3,  # peak learning rate
+    loss: str = 'model3',  # regress: the restoration loss preset on RGB (mse, model1, model2, model3)
+    valid_frac: float = 0.1,  # share of the photos held out for validation
+    max_side: int = 512,  # shrink photos so their long side is at most this
+    limit: int | None = None,  # use at most this many photos
+    pretrained: Annotated[bool | str | None, dict(type=_bool_or_auto, metavar='auto|yes|no')] = None,  # ImageNet encoder weights: auto (the default), yes, no (the default with --fast)
+    resume: str | None = None,  # an interrupted run's folder (continues it) or a colouriser folder (starts from its weights)
+    minutes: float | None = None,  # time budget: scale the schedule to fit, stop cleanly
+    fast: bool = False,  # tiny run for CI: a few built-in photos at 32 px, compact encoder (also when FILM_RESTORE_FAST=1)
+    keep_checkpoints: bool = False,  # keep checkpoints/ (optimizer state) after a finished run
+    # mixed precision (the device's: fp16 on CUDA, bf16 on a CPU): auto (on a GPU only: bf16 trained this colouriser
+    # 2x slower than fp32 on the project's CPU), yes, no
+    precision: Annotated[bool | str, dict(type=_bool_or_auto, metavar='auto|yes|no')] = 'auto',
+    seed: int = 0,  # seed of the split, the crops and the weights
+    device: str | None = None,  # cpu, cuda, mps (default: the best available)
+) -> int:
+    "Train a colouriser (lesson 8) on colour photos: their L is the input, their ab the target. Checkpoints every epoch; --resume continues; --minutes fits a budget."
+    fast = fast or is_fast()
+    size, bs = size or (32 if fast else 256), bs or (4 if fast else 16)
+    epochs = (frozen_epochs if frozen_epochs is not None else (0 if fast else 5),
+              unfrozen_epochs if unfrozen_epochs is not None else (1 if fast else 10))
+    arch = 'compact' if fast else arch
+    pretrained = pretrained if pretrained is not None else (False if fast else 'auto')
     try:
-        imgs = colour_training_photos(a.data, 64 if fast else a.max_side, a.limit or (6 if fast else None))
-        if len(imgs) < 2: raise ValueError(f"{' '.join(a.data)}: {len(imgs)} colour photo(s); training needs at least 2")
-        idx = np.random.default_rng(a.seed).permutation(len(imgs))
-        nv = max(1, int(round(a.valid_frac * len(imgs))))
+        imgs = colour_training_photos(data, 64 if fast else max_side, limit or (6 if fast else None))
+        if len(imgs) < 2: raise ValueError(f"{' '.join(map(str, data))}: {len(imgs)} colour photo(s); training needs at least 2")
+        idx = np.random.default_rng(seed).permutation(len(imgs))
+        nv = max(1, int(round(valid_frac * len(imgs))))
         train, valid = [imgs[i] for i in idx[nv:]], [imgs[i] for i in idx[:nv]]
-        print(f"{len(train)} training photos, {len(valid)} validation; recipe {a.recipe}{' with hints' if a.hints else ''}, {arch}, {size} px")
-        train_colorizer(train, valid, a.recipe, out=a.out, size=size, bs=bs, epochs=epochs, lr=a.lr, arch=arch, pretrained=pretrained,
-                        hints=a.hints, loss=a.loss, seed=a.seed, resume=a.resume, max_minutes=a.minutes, device=a.device,
-                        keep_checkpoints=a.keep_checkpoints, precision=a.precision, extra=dict(data=[str(d) for d in a.data], n_train=len(train), n_valid=len(valid)))
-    except (OSError, ValueError) as e:
-        print(f"film-restore train --task colorize: error: {e}", file=sys.stderr); return 2
+        print(f"{len(train)} training photos, {len(valid)} validation; recipe {recipe}{' with hints' if hints else ''}, {arch}, {size} px")
+        train_colorizer(train, valid, recipe, out=out, size=size, bs=bs, epochs=epochs, lr=lr, arch=arch, pretrained=pretrained,
+                        hints=hints, loss=loss, seed=seed, resume=resume, max_minutes=minutes, device=device,
+                        keep_checkpoints=keep_checkpoints, precision=precision,
+                        extra=dict(data=[str(d) for d in data], n_train=len(train), n_valid=len(valid)))
+    except (OSError, ValueError) as e: raise CliError(str(e)) from None
     return 0
 
 # %% ../nbs/08_colorize.ipynb #c4a92a39
@@ -874,24 +880,24 @@ def colorize_benchmark(sets: dict, models: dict, render_size: int | None = None,
         atomic_write(Path(out) / 'table.csv', lambda tmp: both.to_csv(tmp))
     return tables
 
-def colorize_evaluate_cli(argv=None) -> int:
-    "`film-restore evaluate --task colorize`: colourisers against the grey and mean-colour baselines on colour photos turned grey."
-    p = argparse.ArgumentParser(prog='film-restore evaluate --task colorize', description="Score colourisers on colour photos turned grey: "
-                                "PSNR, SSIM, colourfulness and its gap to the truth's, ab spread; beside the grey and mean-colour baselines.")
-    p.add_argument('--data', default=os.environ.get('FILM_RESTORE_SHARED_DATA', '../shared/data'), help='the folder holding the sets (default ../shared/data)')
-    p.add_argument('--sets', nargs='+', default=list(EVAL_ONLY_SETS), help="sub-folders of --data ('samples': the built-in photos); default kodak24 mcmaster18")
-    p.add_argument('--models', nargs='+', default=['own', 'eccv16', 'siggraph17'], help='own (the installed default), eccv16, siggraph17, colouriser folders (NAME=DIR to label one)')
-    p.add_argument('--out', default=None, help='write table.md, table.csv and gallery_SET.png here')
-    p.add_argument('--render-size', type=int, default=None, help="working size for every model (default: each model's own; 256 for eccv16 and siggraph17)")
-    p.add_argument('--limit', type=int, default=None, help='at most this many photos per set')
-    p.add_argument('--device', default=None)
-    a = p.parse_args(argv)
+@call_parse
+def colorize_evaluate_cmd(
+    data: str | None = None,  # the folder holding the sets (default: $FILM_RESTORE_SHARED_DATA, else ../shared/data)
+    sets: Annotated[list[str], dict(nargs='+', type=str, metavar='SET')] = EVAL_ONLY_SETS,  # sub-folders of --data ('samples': the built-in photos)
+    # own (the installed default), eccv16, siggraph17, colouriser folders (NAME=DIR to label one)
+    models: Annotated[list[str], dict(nargs='+', type=str, metavar='MODEL')] = ('own', 'eccv16', 'siggraph17'),
+    out: str | None = None,  # write table.md, table.csv and gallery_SET.png here
+    render_size: int | None = None,  # working size for every model (default: each model's own; 256 for eccv16 and siggraph17)
+    limit: int | None = None,  # at most this many photos per set
+    device: str | None = None,  # cpu, cuda, mps (default: the best available)
+) -> int:
+    "Score colourisers on colour photos turned grey: PSNR, SSIM, colourfulness and its gap to the truth's, ab spread; beside the grey and mean-colour baselines."
+    data = Path(data or os.environ.get('FILM_RESTORE_SHARED_DATA', '../shared/data'))
     try:
-        sets = {s: grey_photos(s if s == 'samples' else Path(a.data) / s, a.limit) for s in a.sets}
-        models = dict(m.split('=', 1) if '=' in m else (Path(m).name if Path(m).is_dir() else m, m) for m in a.models)
-        tables = colorize_benchmark(sets, models, a.render_size, a.out, get_device(a.device))
-    except (OSError, ValueError) as e:
-        print(f"film-restore evaluate --task colorize: error: {e}", file=sys.stderr); return 2
+        photos = {s: grey_photos(s if s == 'samples' else data / s, limit) for s in sets}
+        named = dict(m.split('=', 1) if '=' in m else (Path(m).name if Path(m).is_dir() else m, m) for m in models)
+        tables = colorize_benchmark(photos, named, render_size, out, get_device(device))
+    except (OSError, ValueError) as e: raise CliError(str(e)) from None
     print(colour_table_markdown(tables))
     return 0
 

@@ -25,7 +25,7 @@ __all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH
            'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage', 'real_shapes_file',
            'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha', 'transport_scratch', 'film_grain',
            'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip', 'real_damage', 'parse_damage',
-           'synthesize_damage', 'contact_sheet', 'build_dataset', 'build_data_cli']
+           'synthesize_damage', 'contact_sheet', 'build_dataset', 'build_data_cmd']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -725,34 +725,36 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
     return manifest
 
 # %% ../nbs/02_damage.ipynb #631c297b
-def build_data_cli(argv=None) -> int:
-    "`film-restore build-data`: build a paired dusty/clean dataset."
-    import argparse
-    p = argparse.ArgumentParser(prog='film-restore build-data', description='Build paired damaged/clean/mask patches from photos.')
-    p.add_argument('--source', nargs='+', required=True, help="samples | course (full mode's photos: Imagenette or your Flickr albums; see data.course_photos) | a folder | a .txt file of URLs | flickr:SET_ID (several allowed)")
-    p.add_argument('--out', required=True, help='output folder (new, empty, or one made by build-data with the same settings)')
-    p.add_argument('--sizes', nargs='+', type=int, default=[64, 128, 256])
-    p.add_argument('--damage', default='realistic', help='real | realistic | thesis | overlays:DIR | a mixture like real:3+realistic:1')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--limit', type=int, default=None, help='use at most K photos')
-    p.add_argument('--random-crops', type=int, default=None, help='random crops per photo and size besides the centre crop')
-    p.add_argument('--margin', type=int, default=None, help='frame margin to crop, px (default 50 for Flickr, else 0)')
-    p.add_argument('--split', default='auto', choices=['auto', 'test', 'train'], help="auto: 8:1:1 by photo; test: all photos in test")
-    p.add_argument('--workers', type=int, default=2)
-    p.add_argument('--api-key', default=None, help='Flickr API key (or set FLICKR_API_KEY)')
-    a = p.parse_args(argv)
+from typing import Annotated
+from fastcore.script import call_parse, CliError
+
+@call_parse
+def build_data_cmd(
+    # samples | course (full mode's photos: Imagenette or your Flickr albums; see data.course_photos) | a folder | a .txt file of URLs | flickr:SET_ID (several allowed)
+    source: Annotated[list[str], dict(opt=True, required=True, nargs='+', type=str, metavar='SOURCE')],
+    out: Annotated[str, dict(opt=True, required=True)],  # output folder (new, empty, or one made by build-data with the same settings)
+    sizes: Annotated[list[int], dict(nargs='+', type=int, metavar='SIZE')] = (64, 128, 256),  # patch sizes in pixels
+    damage: str = 'realistic',  # real | realistic | thesis | overlays:DIR | a mixture like real:3+realistic:1
+    seed: int = 0,  # seed of the crops, the damage and the split: the same seed gives the same bytes
+    limit: int | None = None,  # use at most this many photos
+    random_crops: int | None = None,  # random crops per photo and size besides the centre crop (default 4; 1 in fast mode)
+    margin: int | None = None,  # frame margin to crop, px (default 50 for Flickr, else 0)
+    split: Annotated[str, dict(choices=['auto', 'test', 'train'])] = 'auto',  # auto: 8:1:1 by photo; test or train: every photo there
+    workers: int = 2,  # worker processes
+    api_key: str | None = None,  # Flickr API key (or set FLICKR_API_KEY)
+) -> int:
+    "Build paired damaged/clean/mask patches from photos."
     try:
-        m = build_dataset(a.source, a.out, sizes=a.sizes, damage=a.damage, seed=a.seed, limit=a.limit, n_random=a.random_crops,
-                          margin=a.margin, split=a.split, workers=a.workers, api_key=a.api_key)
-    except (FileExistsError, FileNotFoundError, ValueError) as e:
-        print(f"film-restore build-data: {e}"); return 2
+        m = build_dataset(source, out, sizes=sizes, damage=damage, seed=seed, limit=limit, n_random=random_crops,
+                          margin=margin, split=split, workers=workers, api_key=api_key)
+    except (FileExistsError, FileNotFoundError, ValueError) as e: raise CliError(str(e)) from None
     except KeyboardInterrupt:
-        print(f"film-restore build-data: interrupted; finished photos are kept, run the same command again to resume")
+        print("film-restore build-data: interrupted; finished photos are kept, run the same command again to resume")
         return 130
-    print(f"built {m['photos']} photos into {a.out}")
+    print(f"built {m['photos']} photos into {out}")
     for sp, c in m['counts'].items(): print(f"  {sp:<10} " + '  '.join(f'{s}px: {n}' for s, n in c.items()))
     for s, st in m['ssim'].items():
         if st.get('n'): print(f"  SSIM(damaged, clean) at {s}px: {st['mean']:.3f} ± {st['sd']:.3f} [{st['min']:.2f}, {st['max']:.2f}]")
     if m['skipped']: print(f"  skipped {len(m['skipped'])}: " + '; '.join(f'{a}: {b}' for a, b in m['skipped'][:5]))
-    print(f"  contact sheet: {Path(a.out) / 'contact_sheet.png'}")
+    print(f"  contact sheet: {Path(out) / 'contact_sheet.png'}")
     return 0

@@ -9,17 +9,20 @@ __all__ = ['SPLITS', 'SUMMARY_KEYS', 'REFERENCE_ROWS', 'GALLERY_GAIN', 'CLASSICA
            'ssim_channels', 'psnr', 'mask_scores', 'f1_from_counts', 'none_restorer', 'inpaint', 'OracleRestorer',
            'classical_detect', 'ClassicalRestorer', 'ModelRestorer', 'model_restorer', 'UnsafeDatasetPath',
            'dataset_path', 'load_items', 'image_metrics', 'worst_change', 'summarise', 'evaluate', 'summary_table',
-           'gallery', 'write_report', 'tune_classical', 'parse_model_spec', 'make_restorers', 'evaluate_cli']
+           'gallery', 'write_report', 'tune_classical', 'parse_model_spec', 'make_restorers', 'evaluate_cmd']
 
 # %% ../nbs/07_evaluate.ipynb #a8bd20d2
-import argparse, copy, hashlib, json, math, warnings
+import copy, hashlib, json, math, warnings
 from pathlib import Path
+from typing import Annotated
 
 import cv2
 import numpy as np
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
+from fastcore.meta import delegates
+from fastcore.script import call_parse, CliError
 
 from .core import (ssim, atomic_write, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
@@ -435,8 +438,17 @@ def parse_model_spec(spec, fill='network'):
     if fill not in FILLS: raise ValueError(f"fill must be one of {', '.join(FILLS)} or both, not {fill!r}")
     return p, (fill,)
 
-def make_restorers(models, data, size=None, baselines=True, tune=True, device=None, progress=True,
-                   tune_data=None, split='test', precision=None, fill='network', tune_split='validation'):
+def make_restorers(models, data, size=None,
+                   baselines: bool = True,  # add the baselines none, classical and oracle (--no-baselines: only the restorers named by --model)
+                   tune: bool = True,  # tune the classical baseline (--no-tune: its default settings)
+                   device: str | None = None,  # cpu, cuda, mps (default: the best available)
+                   progress=True,
+                   tune_data: str | None = None,  # tune the classical baseline on this dataset (default: the evaluated one, unless its split is the tune split or all)
+                   split='test',
+                   precision: Annotated[str | None, dict(choices=['fp32', 'bf16', 'fp16'])] = None,  # inference precision of models (default: core.precision_for the device)
+                   fill: Annotated[str, dict(choices=[*FILLS, 'both'])] = 'network',  # how models named without a fill fill their mask: the network's own fill, OpenCV Telea, or both (two rows)
+                   tune_split: Annotated[str, dict(choices=SPLITS)] = 'validation',  # the split of the tune data to tune on
+                  ):
     """Build the {name: restorer} dict from --model values (folders, `DIR:fill` specs or baseline names), adding the baselines.
     The classical baseline is tuned on `tune_split` of `tune_data` (default the validation split of `data`), never on the images evaluated."""
     names = list(models or [])
@@ -464,38 +476,26 @@ def make_restorers(models, data, size=None, baselines=True, tune=True, device=No
                 restorers[name] = loaded[key].with_fill(f)
     return restorers
 
-def evaluate_cli(argv=None):
-    "film-restore evaluate: metrics, baselines and a report for restorers on a built dataset."
-    ap = argparse.ArgumentParser(prog='film-restore evaluate', description=evaluate_cli.__doc__)
-    ap.add_argument('--model', action='append', default=[], metavar='DIR[:network|:telea]|none|classical|oracle',
-                    help='a trained model folder (optionally with its fill) or a baseline name; repeat for more')
-    ap.add_argument('--fill', default='network', choices=[*FILLS, 'both'],
-                    help="how models named without a fill fill their mask: the network's own fill, OpenCV Telea, or both (two rows)")
-    ap.add_argument('--data', required=True, help='a dataset built by `film-restore build-data`')
-    ap.add_argument('--out', required=True, help='folder for report.md, metrics.json and pictures')
-    ap.add_argument('--size', type=int, default=None, help='patch size to evaluate (default: all in the split)')
-    ap.add_argument('--split', default='test', choices=[*SPLITS, 'all'],
-                    help="split to evaluate; 'all' for an evaluation-only set such as Kodak24 (default test)")
-    ap.add_argument('--limit', type=int, default=None, help='evaluate only the first K images')
-    ap.add_argument('--no-baselines', action='store_true', help='only the restorers named by --model')
-    ap.add_argument('--no-tune', action='store_true', help='use the classical baseline with default settings')
-    ap.add_argument('--tune-data', default=None, metavar='DIR',
-                    help='tune the classical baseline on this dataset (default: --data, unless --split is the tune split or all)')
-    ap.add_argument('--tune-split', default='validation', choices=SPLITS, help='the split of the tune data to tune on (default validation)')
-    ap.add_argument('--device', default=None)
-    ap.add_argument('--precision', default=None, choices=['fp32', 'bf16', 'fp16'],
-                    help='inference precision of models (default: core.precision_for the device)')
-    ap.add_argument('--gallery', type=int, default=4, help='images in each best/worst gallery')
-    a = ap.parse_args(argv)
+@call_parse
+@delegates(make_restorers, but=['models', 'progress'])
+def evaluate_cmd(
+    data: Annotated[str, dict(opt=True, required=True)],  # a dataset built by `film-restore build-data`
+    out: Annotated[str, dict(opt=True, required=True)],  # folder for report.md, metrics.json and pictures
+    # a trained model folder (optionally with its fill) or a baseline name; repeat for more
+    model: Annotated[list[str], dict(action='append', type=str, metavar='DIR[:network|:telea]|none|classical|oracle')] = None,
+    size: int | None = None,  # patch size to evaluate (default: all in the split)
+    split: Annotated[str, dict(choices=[*SPLITS, 'all'])] = 'test',  # split to evaluate; 'all' for an evaluation-only set such as Kodak24
+    limit: int | None = None,  # evaluate only the first K images
+    gallery: int = 4,  # images in each best/worst gallery
+    **kwargs) -> int:
+    "Metrics, baselines and a report for restorers on a built dataset."
+    kwargs['baselines'] = kwargs.get('baselines', True) or not model   # with no --model the baselines are what is evaluated
     try:
-        items = load_items(a.data, a.split, a.size, a.limit)
-        restorers = make_restorers(a.model, a.data, a.size, baselines=not a.no_baselines or not a.model,
-                                   tune=not a.no_tune, device=a.device, tune_data=a.tune_data, split=a.split,
-                                   precision=a.precision, fill=a.fill, tune_split=a.tune_split)
+        items = load_items(data, split, size, limit)
+        restorers = make_restorers(model, data, size, split=split, **kwargs)
         if not all(it['mask'] is not None for it in items): restorers.pop('oracle', None)
-        res = evaluate(a.data, restorers, a.split, a.size, a.out, a.limit, gallery_k=a.gallery)
-    except (FileNotFoundError, ValueError) as e:
-        print(f'film-restore evaluate: error: {e}'); return 2
+        res = evaluate(data, restorers, split, size, out, limit, gallery_k=gallery)
+    except (FileNotFoundError, ValueError) as e: raise CliError(str(e)) from None
     print(summary_table(res, reference=False))
-    print(f'wrote {Path(a.out)/"report.md"} and metrics.json')
+    print(f'wrote {Path(out)/"report.md"} and metrics.json')
     return 0

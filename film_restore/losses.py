@@ -28,7 +28,7 @@ __all__ = ['VGG_RELU_IDS', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIB
            'psnr_per_image', 'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm', 'mask_recall_metric',
            'mask_f1_metric', 'restore_metrics', 'probe_body', 'relu_layers', 'ReluHooks', 'normalise',
            'filter_activations', 'top_filters', 'differing_filters', 'probe_table', 'table_markdown', 'plot_profiles',
-           'visualise_filter', 'probe_images', 'probe_cli']
+           'visualise_filter', 'probe_images', 'probe_cmd']
 
 # %% ../nbs/05_losses.ipynb #9bfdcd3a
 def ssim_loss(pred: torch.Tensor, target: torch.Tensor, win_size: int = 5, data_range: float = 1.0) -> torch.Tensor:
@@ -442,6 +442,9 @@ def visualise_filter(layer, filt, body=None, size=56, upscales=12, scale=1.2, st
     return img, history
 
 # %% ../nbs/05_losses.ipynb #b19d3cc8
+from typing import Annotated
+from fastcore.script import call_parse, CliError
+
 def _pretrained_arg(s):
     return {'auto': 'auto', 'yes': True, 'no': False}[s]
 
@@ -468,24 +471,22 @@ def probe_images(paths, preset='realistic', seed=0, k=9, pretrained='auto', max_
             atomic_write(out/fn, lambda tmp: Path(tmp).write_text(text))
     return t
 
-def probe_cli(argv=None):
-    "film-restore probe: how many of VGG16's top filters change when a photo is damaged."
-    ap = argparse.ArgumentParser(prog='film-restore probe', description=probe_cli.__doc__)
-    ap.add_argument('--images', nargs='+', required=True, metavar='IMAGE')
-    ap.add_argument('--preset', default='realistic')
-    ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--k', type=int, default=9, help='top filters per image (default 9)')
-    ap.add_argument('--out', required=True)
-    ap.add_argument('--pretrained', choices=['auto', 'yes', 'no'], default='auto')
-    a = ap.parse_args(argv)
-    try:
-        t = probe_images(a.images, a.preset, a.seed, a.k, _pretrained_arg(a.pretrained), out=a.out)
-    except (ImageReadError, FileNotFoundError, ValueError) as e:
-        print(f'film-restore probe: error: {e}'); return 2
+@call_parse
+def probe_cmd(
+    images: Annotated[list[str], dict(opt=True, required=True, nargs='+', type=str, metavar='IMAGE')],  # the photos to probe
+    out: Annotated[str, dict(opt=True, required=True)],  # folder for probe_table.md, probe_table.json and the profile plots
+    preset: str = 'realistic',  # the damage preset (lesson 2)
+    seed: int = 0,  # seed of the damage (image i gets seed + i)
+    k: int = 9,  # top filters per image
+    pretrained: Annotated[str, dict(choices=['auto', 'yes', 'no'])] = 'auto',  # VGG16's ImageNet weights: yes insists, no uses random ones, auto uses them when available
+) -> int:
+    "How many of VGG16's top filters change when a photo is damaged."
+    try: t = probe_images(images, preset, seed, k, _pretrained_arg(pretrained), out=out)
+    except (ImageReadError, FileNotFoundError, ValueError) as e: raise CliError(str(e)) from None
     except Exception as e:
-        if type(e).__name__ == 'WeightsUnavailableError': print(f'film-restore probe: error: {e}'); return 2
+        if type(e).__name__ == 'WeightsUnavailableError': raise CliError(str(e)) from None
         raise
     print(table_markdown(t))
     if not t['imagenet_weights']: print('NOTE: VGG16 has random weights here (no ImageNet weights): these counts mean little.')
-    print(f'wrote {Path(a.out)}/probe_table.md, probe_table.json and profile plots')
+    print(f'wrote {Path(out)}/probe_table.md, probe_table.json and profile plots')
     return 0

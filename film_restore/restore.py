@@ -8,33 +8,39 @@ Docs: https://film-restore.github.io/film_restore/restore.html.md"""
 
 # %% ../nbs/09_restore.ipynb #538a03b3
 from __future__ import annotations
-import argparse, html, json, math, os, shutil, sys, time
+import argparse, functools, html, inspect, json, math, os, shutil, sys, time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import cv2
 import numpy as np
 import torch
+from fastcore.meta import delegates
+from fastcore.script import anno_parser, call_parse, CliError
 
 from .core import (load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .data import sample_photos
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
 from .core import system_info
-from .damage import build_data_cli
-from .losses import probe_cli
+from .damage import build_dataset, build_data_cmd
+from .losses import probe_cmd
 from .training import train_recipe, RECIPES, _bool_or_auto, is_distributed, end_distributed
 from fastai.torch_core import rank_distrib
-from .evaluate import evaluate_cli
-from .colorize import (colorize_cli, colorize_train_cli, colorize_evaluate_cli, colorizers_summary, nogan_finetune,
+from .evaluate import evaluate_cmd
+from .colorize import (colorize_cmd, colorize_train_cmd, colorize_evaluate_cmd, colorizers_summary, nogan_finetune,
                                    colorize_array, resolve_colorizer)
 
 # %% auto #0
-__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'COMMANDS', 'TASKS', 'tile_starts',
-           'edge_ramp', 'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn',
-           'output_name', 'mask_path', 'review_path', 'restore_file', 'review_image', 'find_default_model',
-           'collect_inputs', 'restore_paths', 'restore_cli', 'before_after_figure', 'before_after_viewer',
-           'write_quickstart_report', 'quickstart', 'quickstart_cli', 'main', 'installation_info', 'info_cli',
-           'train_cli']
+__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'COMMANDS', 'TASKS', 'SHORT_OPTIONS',
+           'tile_starts', 'edge_ramp', 'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError',
+           'load_colorize_fn', 'output_name', 'mask_path', 'review_path', 'restore_file', 'review_image',
+           'find_default_model', 'collect_inputs', 'restore_paths', 'command_parser', 'run_command', 'restore_cmd',
+           'before_after_figure', 'before_after_viewer', 'QuickstartPlan', 'quickstart_plan', 'quickstart_data',
+           'quickstart_train', 'quickstart_evaluate', 'quickstart_restore', 'quickstart_pictures',
+           'write_quickstart_report', 'quickstart_notes', 'quickstart', 'quickstart_cmd', 'installation_info',
+           'info_cmd', 'train_cmd', 'main']
 
 # %% ../nbs/09_restore.ipynb #4398f6ba
 STRIDE = 32  # the U-Nets' total downsampling: tile sides and tile positions are multiples of it
@@ -117,23 +123,49 @@ def _model_device(model) -> torch.device:
     p = next(iter(model.parameters()), None)
     return p.device if p is not None else torch.device('cpu')
 
+def _tiling_input(img) -> tuple[np.ndarray, float|None]:
+    "`(img, top)`: a uint8/uint16 image kept as it is, with its largest value; anything else as float32, top None."
+    img = np.asarray(img)
+    if img.ndim != 3 or img.shape[2] != 3: raise ValueError(f"expected an HxWx3 image, got shape {img.shape}")
+    if img.dtype in (np.uint8, np.uint16): return img, float(np.iinfo(img.dtype).max)
+    return (img if img.dtype == np.float32 else img.astype(np.float32)), None
+
+def _model_cut(model, mask_threshold: float|None = None, max_defect_size: int|None = None) -> tuple[float, int|None]:
+    "`(threshold, max_defect_size)` of the cut: the arguments where given, else the model's own (threshold 0.5 without one)."
+    thr = mask_threshold if mask_threshold is not None else (getattr(model, 'mask_threshold', None) or 0.5)
+    if not 0 < thr < 1: raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {thr}")
+    return thr, (max_defect_size if max_defect_size is not None else getattr(model, 'max_defect_size', None))
+
+def _tile_tensor(img: np.ndarray, y0: int, y1: int, x0: int, x1: int, top: float|None, device) -> torch.Tensor:
+    "The tile `[y0:y1, x0:x1]` of `img` as a 1x3xhxw float tensor in [0, 1] on `device`, reflected where it runs past the image."
+    H, W = img.shape[:2]
+    if y1 <= H and x1 <= W: t = img[y0:y1, x0:x1]
+    else: t = img[np.ix_(_reflect(np.arange(y0, y1), H), _reflect(np.arange(x0, x1), W))]
+    if top is not None: t = t.astype(np.float32) / np.float32(top)   # in float one tile at a time
+    return torch.from_numpy(np.ascontiguousarray(t.transpose(2, 0, 1)))[None].to(device)
+
+def _shift_band(arrays, held: int, kept: int):
+    "Move the band of rows down: the last `kept` of the `held` rows of each array go to its top, the rest is zeroed."
+    for a in arrays:
+        if kept: a[:kept] = a[held - kept:held]
+        a[kept:] = 0
+
+def _keep_outside(res: np.ndarray, img: np.ndarray, mask: np.ndarray, fill: str = 'network'):
+    "Outside `mask`, `res` becomes the input itself, bit for bit (a band at a time: no HxW temporary); inside, Telea's fill if asked."
+    for r in range(0, len(res), 1024): np.copyto(res[r:r + 1024], img[r:r + 1024], where=~mask[r:r + 1024, :, None])
+    if fill == 'telea': np.copyto(res, telea_fill(img, mask), where=mask[..., None])   # the mask filled from its surroundings
+
 def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, device=None, precision=None,
                   progress: bool = False, mask_threshold: float|None = None,
                   max_defect_size: int|None = None, fill: str|None = None) -> tuple[np.ndarray, np.ndarray|None]:
     "Restore `img` (HxWx3: float in [0, 1], or uint8/uint16) tile by tile; returns `(restored, mask bool HxW or None)`.\n\n`restored` is float32 for a float `img`; for a uint8/uint16 `img` it keeps that type (the fill rounded to it, the input's own values outside the mask). `mask_threshold`, `max_defect_size`, `fill` ('network' or 'telea'): None takes the model's (see `damage_mask`, `unet.telea_fill`)."
-    img = np.asarray(img)
-    if img.ndim != 3 or img.shape[2] != 3: raise ValueError(f"expected an HxWx3 image, got shape {img.shape}")
-    integer = img.dtype in (np.uint8, np.uint16)
-    if not integer and img.dtype != np.float32: img = img.astype(np.float32)
-    top = float(np.iinfo(img.dtype).max) if integer else None
+    img, top = _tiling_input(img); integer = top is not None
     H, W = img.shape[:2]
     device = torch.device(device) if device is not None else _model_device(model)
     if _model_device(model) != device: model = model.to(device)
     precision = precision or precision_for(device)
     model.eval()
-    thr = mask_threshold if mask_threshold is not None else (getattr(model, 'mask_threshold', None) or 0.5)
-    mds = max_defect_size if max_defect_size is not None else getattr(model, 'max_defect_size', None)
-    if not 0 < thr < 1: raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {thr}")
+    thr, mds = _model_cut(model, mask_threshold, max_defect_size)
     # the network's fill everywhere, before its own per-tile cut: the cut is made once, below, over the whole picture
     raw = model.raw if callable(getattr(model, 'raw', None)) else None
     Hp, Wp = _round_up(H), _round_up(W)
@@ -159,18 +191,12 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
         for y0, y1 in ys:
             ye = min(y1, H)                      # the part of the tile row inside the image
             finish(y0)
-            kept = max(0, held - (y0 - b0))      # the band moves down to y0, keeping the rows it already holds
-            for a in (acc, wsum) + ((lacc,) if lacc is not None else ()):
-                if kept: a[:kept] = a[held - kept:held]
-                a[kept:] = 0
-            b0, held = y0, ye - y0
+            _shift_band((acc, wsum) + ((lacc,) if lacc is not None else ()), held, max(0, held - (y0 - b0)))
+            b0, held = y0, ye - y0               # the band moved down to y0, keeping the rows it already held
             wy = edge_ramp(y1 - y0, overlap, start=y0 > 0, end=y1 < Hp)
             for x0, x1 in xs:
                 wx = edge_ramp(x1 - x0, overlap, start=x0 > 0, end=x1 < Wp)
-                if y1 <= H and x1 <= W: t = img[y0:y1, x0:x1]
-                else: t = img[np.ix_(_reflect(np.arange(y0, y1), H), _reflect(np.arange(x0, x1), W))]
-                if integer: t = t.astype(np.float32) / np.float32(top)   # in float one tile at a time
-                x = torch.from_numpy(np.ascontiguousarray(t.transpose(2, 0, 1)))[None].to(device)
+                x = _tile_tensor(img, y0, y1, x0, x1, top, device)
                 with autocast(device, precision): pred, logit = raw(x) if raw is not None else split_output(model(x))
                 xe = min(x1, W)
                 w = (wy[:ye - y0, None] * wx[None, :xe - x0])
@@ -186,12 +212,8 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     if cut is None: return res, None
     # blended logits (weights sum to one), cut, size-limited and grown over the whole image, so seams cannot cut a speck
     mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds); del cut
-    for r in range(0, H, 1024):   # outside the mask: the input itself, bit for bit (a band at a time: no HxW temporary)
-        np.copyto(res[r:r + 1024], img[r:r + 1024], where=~mask[r:r + 1024, :, None])
-    if (fill or getattr(model, 'fill', 'network')) == 'telea':   # the mask filled from its surroundings instead
-        np.copyto(res, telea_fill(img, mask), where=mask[..., None])
+    _keep_outside(res, img, mask, fill or getattr(model, 'fill', 'network'))
     return res, mask
-
 
 # %% ../nbs/09_restore.ipynb #f18aa32c
 NO_DEFAULT_MODEL = "no default model is installed; train one with film-restore train or pass --model DIR"
@@ -357,15 +379,26 @@ def collect_inputs(inputs, out_dir, out_format: str = 'same', save_mask: bool = 
             seen[key] = src
     return pairs, problems
 
-def restore_paths(inputs, out_dir, model_dir=None, save_mask: bool = False, tile: int = 512, overlap: int = 64,
-                  precision=None, device=None, skip_existing: bool = False, colorize=False, model=None,
-                  progress: bool = True, log=print, mask_threshold: float|None = None, max_defect_size: int|None = None,
-                  review: bool = False, out_format: str = 'same') -> dict:
+def restore_paths(inputs, out_dir, model_dir=None,
+                  save_mask: bool = False,  # also write NAME_mask.png, the predicted damage (damage-aware models)
+                  tile: int = 512,  # tile side in pixels, a multiple of 32
+                  overlap: int = 64,  # overlap between tiles, a multiple of 32
+                  precision=None,
+                  device: str|None = None,  # cpu, cuda, mps (default: the best available)
+                  skip_existing: bool = False,  # skip inputs whose result exists (resume an interrupted run)
+                  colorize=False, model=None, progress: bool = True, log=print, mask_threshold: float|None = None,
+                  # leave alone, bit for bit, any detected defect more than N pixels wide or tall
+                  # (0: no limit; default: the model's max_defect_size, if its config.json has one, else no limit)
+                  max_defect_size: Annotated[int|None, dict(metavar='N')] = None,
+                  # also write NAME_review.jpg: input and result side by side (at most 2000 px each), restored pixels in magenta
+                  review: bool = False,
+                  out_format: str = 'same') -> dict:
     "Restore every image in `inputs` (files and folders) into `out_dir`; returns a summary (counts, failures, time, MP/s).\n\n`colorize`: False, True (the shipped colour model) or a colouriser folder."
     if isinstance(inputs, (str, Path)): inputs = [inputs]
     if mask_threshold is not None and not 0 < mask_threshold < 1:
         raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {mask_threshold}")
     if max_defect_size is not None and max_defect_size < 0: raise ValueError(f"max_defect_size must be >= 0, got {max_defect_size}")
+    tile_starts(tile, tile, overlap)   # a tile or overlap that is no multiple of 32 is refused before any work
     pairs, problems = collect_inputs(inputs, out_dir, out_format=out_format, save_mask=save_mask, review=review)
     device = get_device(device)
     colorize_fn = None if colorize is False or colorize is None else \
@@ -406,46 +439,68 @@ def restore_paths(inputs, out_dir, model_dir=None, save_mask: bool = False, tile
         for src, msg in failed: log(f"  failed: {msg}")
     return summary
 
+# %% ../nbs/09_restore.ipynb #451bbc4c
+def _resolved(func):
+    """`func` with its signature's annotations evaluated, as `anno_parser` needs them: `from __future__ import annotations`
+    leaves them strings, and `delegates` brings strings from the delegate's module (looked up there)."""
+    f = inspect.unwrap(func)
+    spaces = [f.__globals__] + ([f.__delwrap__.__globals__] if hasattr(f, '__delwrap__') else [])
+    def value(a):
+        if not isinstance(a, str): return a
+        for g in spaces:
+            try: return eval(a, g)
+            except NameError: pass
+        raise NameError(f"{f.__name__}: cannot evaluate the annotation {a!r}")
+    sig = inspect.signature(func)
+    @functools.wraps(func)
+    def g(*args, **kwargs): return func(*args, **kwargs)
+    g.__signature__ = sig.replace(parameters=[p.replace(annotation=value(p.annotation)) for p in sig.parameters.values()])
+    return g
+
+def command_parser(func, prog: str|None = None, short: dict|None = None, pos: list|None = None) -> argparse.ArgumentParser:
+    "The parser of the command `func`: fastcore's `anno_parser` (an option per parameter, its comment the help) plus `short` names, e.g. {'-o': '--out'}."
+    p = anno_parser(_resolved(func), prog=prog, pos=pos)
+    for s, long in (short or {}).items():          # a second name for an option argparse already has
+        a = p._option_string_actions[long]; a.option_strings.insert(0, s); p._option_string_actions[s] = a
+    return p
+
+def run_command(func, argv=None, prog: str|None = None, short: dict|None = None, pos: list|None = None) -> int:
+    "Parse `argv` with `command_parser`, call `func`, return the exit code: its own (0 for None), 2 for bad arguments or a `CliError`."
+    p = command_parser(func, prog, short, pos)
+    try: kw = vars(p.parse_args(argv))
+    except SystemExit as e: return e.code if isinstance(e.code, int) else 2   # --help: 0; bad arguments: 2, argparse said why
+    kw.pop('pdb', None); kw.pop('xtra', None)       # the two hidden options anno_parser adds for call_parse
+    try: return int(func(**kw) or 0)
+    except CliError as e: print(f"{p.prog}: error: {e}", file=sys.stderr); return 2
+
 # %% ../nbs/09_restore.ipynb #7ae58be1
-def restore_cli(argv=None) -> int:
-    "film-restore restore INPUT... -o OUTDIR: restore photos and scans (files or folders) with a trained model."
-    p = argparse.ArgumentParser(prog='film-restore restore', description="Remove dust and scratches from photos and scans "
-                                "(files or folders, searched recursively). Results keep size, bit depth, greyscale, alpha, ICC profile and EXIF.")
-    p.add_argument('inputs', nargs='+', metavar='INPUT', help='image files or folders (.png, .tif, .tiff, .jpg)')
-    p.add_argument('-o', '--out', required=True, metavar='OUTDIR', help='folder for the results (never one of the inputs, nor inside one)')
-    p.add_argument('--model', metavar='DIR', help='a model folder written by film-restore train (default: the installed default model)')
-    p.add_argument('--save-mask', action='store_true', help='also write NAME_mask.png, the predicted damage (damage-aware models)')
-    p.add_argument('--review', action='store_true', help='also write NAME_review.jpg: input and result side by side (at most 2000 px each), restored pixels in magenta')
-    cut = p.add_mutually_exclusive_group()
-    cut.add_argument('--threshold', type=float, metavar='P', help="restore where the predicted damage probability is above P, 0 < P < 1 "
-                     "(default: the model's tuned mask_threshold); lower finds more damage")
-    cut.add_argument('--sensitivity', type=float, metavar='S', help='the same cut said the other way round: threshold = 1 - S, 0 < S < 1; higher finds more damage')
-    p.add_argument('--max-defect-size', type=int, metavar='N', help="leave alone, bit for bit, any detected defect more than N pixels wide or tall "
-                   "(0: no limit; default: the model's max_defect_size, if its config.json has one, else no limit)")
-    p.add_argument('--format', choices=list(OUT_FORMATS), default='same', help='type of the results: same as the input (default), png, tiff or jpeg')
-    p.add_argument('--tile', type=int, default=512, help='tile side in pixels, a multiple of 32 (default 512)')
-    p.add_argument('--overlap', type=int, default=64, help='overlap between tiles, a multiple of 32 (default 64)')
-    p.add_argument('--precision', choices=['auto', 'fp32', 'bf16', 'fp16'], default='auto', help='inference precision (default: the device\'s)')
-    p.add_argument('--device', default=None, help='cpu, cuda, mps (default: the best available)')
-    p.add_argument('--skip-existing', action='store_true', help='skip inputs whose result exists (resume an interrupted run)')
-    p.add_argument('--colorize', action='store_true', help='colourise the restored photos (lesson 8)')
-    p.add_argument('--colorize-model', metavar='MODEL', help="the colouriser for --colorize: eccv16, siggraph17 (Zhang et al.; "
-                   "weights download on first use, `film-restore info` says where they go) or a folder from `film-restore train --task colorize`. "
-                   "Default: film_restore's own colouriser when one is installed (`film-restore info` says whether), else an error saying how to get one")
-    try: a = p.parse_args(argv)
-    except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # bad arguments: argparse has said why
+@call_parse
+@delegates(restore_paths, but=['model_dir', 'precision', 'colorize', 'model', 'progress', 'log', 'mask_threshold', 'out_format'])
+def restore_cmd(
+    inputs: Annotated[list[str], dict(nargs='+', type=str, metavar='INPUT')],  # image files or folders (.png, .tif, .tiff, .jpg)
+    out: Annotated[str, dict(opt=True, required=True, metavar='OUTDIR')],  # folder for the results (never one of the inputs, nor inside one)
+    model: Annotated[str|None, dict(metavar='DIR')] = None,  # a model folder written by film-restore train (default: the installed default model)
+    # restore where the predicted damage probability is above P, 0 < P < 1 (default: the model's tuned mask_threshold);
+    # lower finds more damage. Give --threshold or --sensitivity, not both
+    threshold: Annotated[float|None, dict(metavar='P')] = None,
+    sensitivity: Annotated[float|None, dict(metavar='S')] = None,  # the same cut said the other way round: threshold = 1 - S, 0 < S < 1; higher finds more damage
+    format: Annotated[str, dict(choices=list(OUT_FORMATS))] = 'same',  # type of the results: same as the input, png, tiff or jpeg
+    precision: Annotated[str, dict(choices=['auto', 'fp32', 'bf16', 'fp16'])] = 'auto',  # inference precision (auto: the device's)
+    colorize: bool = False,  # colourise the restored photos (lesson 8)
+    # the colouriser for --colorize: eccv16, siggraph17 (Zhang et al.; weights download on first use, `film-restore info` says
+    # where they go) or a folder from `film-restore train --task colorize`. Default: film_restore's own colouriser when one is
+    # installed (`film-restore info` says whether), else an error saying how to get one
+    colorize_model: Annotated[str|None, dict(metavar='MODEL')] = None,
+    **kwargs) -> int:
+    "Remove dust and scratches from photos and scans (files or folders, searched recursively). Results keep size, bit depth, greyscale, alpha, ICC profile and EXIF."
+    if threshold is not None and sensitivity is not None: raise CliError("give --threshold or --sensitivity, not both")
+    for name, v in (('--threshold', threshold), ('--sensitivity', sensitivity)):
+        if v is not None and not 0 < v < 1: raise CliError(f"{name} must be between 0 and 1 (exclusive), got {v}")
     try:
-        tile_starts(a.tile, a.tile, a.overlap)
-        for name, v in (('--threshold', a.threshold), ('--sensitivity', a.sensitivity)):
-            if v is not None and not 0 < v < 1: raise ValueError(f"{name} must be between 0 and 1 (exclusive), got {v}")
-        thr = a.threshold if a.sensitivity is None else 1 - a.sensitivity
-        s = restore_paths(a.inputs, a.out, model_dir=a.model, save_mask=a.save_mask, tile=a.tile, overlap=a.overlap,
-                          precision=None if a.precision == 'auto' else a.precision, device=a.device,
-                          skip_existing=a.skip_existing, log=print,
-                          colorize=(a.colorize_model or True) if a.colorize or a.colorize_model else False,
-                          mask_threshold=thr, max_defect_size=a.max_defect_size, review=a.review, out_format=a.format)
-    except (NoModelError, ValueError, RuntimeError, FileNotFoundError) as e:
-        print(f"film-restore restore: error: {e}", file=sys.stderr); return 2
+        s = restore_paths(inputs, out, model_dir=model, precision=None if precision == 'auto' else precision, log=print,
+                          colorize=(colorize_model or True) if colorize or colorize_model else False,
+                          mask_threshold=threshold if sensitivity is None else 1 - sensitivity, out_format=format, **kwargs)
+    except (NoModelError, ValueError, RuntimeError, FileNotFoundError) as e: raise CliError(str(e)) from None
     return 1 if s['failed'] else 0
 
 # %% ../nbs/09_restore.ipynb #ddb3cb6c
@@ -488,7 +543,86 @@ def before_after_viewer(before: np.ndarray, after: np.ndarray, crop: int = 256):
     update()
     return widgets.VBox([which, widgets.HBox([ys, xs]), view])
 
-# %% ../nbs/09_restore.ipynb #3f758d02
+# %% ../nbs/09_restore.ipynb #3e263a55
+@dataclass
+class QuickstartPlan:
+    "What a quickstart run does and where: its folder, fast mode, the device, training minutes and sizes, the seed, the model it starts from."
+    out: Path
+    fast: bool
+    device: torch.device
+    minutes: float|None
+    sizes: tuple
+    seed: int = 0
+    start: Path|None = None
+    @property
+    def gpu(self) -> bool: return self.device.type == 'cuda'
+    @property
+    def data(self) -> Path: return self.out / 'data'
+    @property
+    def model(self) -> Path: return self.out / 'model'
+    @property
+    def eval(self) -> Path: return self.out / 'eval'
+    @property
+    def restored(self) -> Path: return self.out / 'restored'
+
+def _default_start():
+    "The shipped default model's folder when it is installed and of the compact residual aware kind (so its weights fit), else None."
+    d = Path(DEFAULT_MODEL_DIR)
+    try: cfg = json.loads((d / 'config.json').read_text()) if (d / 'model.pth').exists() else None
+    except (OSError, ValueError): return None
+    return d if cfg and cfg.get('recipe') in ('aware', 'detector') and cfg.get('residual') else None
+
+def quickstart_plan(out='film_restore_quickstart',  # folder for everything it makes
+                    minutes: float|None = None,  # training time (default 5 on a CPU; the full recipe on a GPU)
+                    fast: bool|None = None,  # tiny data and training, a smoke test (default: fast mode, core.is_fast)
+                    device: str|None = None,  # cpu, cuda, mps (default: the best available)
+                    seed: int = 0,  # seed of the data, the damage and the training
+                    from_scratch: bool = False,  # train from random weights, not from the shipped default model
+                   ) -> QuickstartPlan:
+    "Step 1, plan: the device, the training minutes and sizes (smaller on a CPU) and the model training starts from."
+    fast = is_fast() if fast is None else fast
+    device = get_device(device); gpu = device.type == 'cuda'
+    if minutes is None: minutes = None if gpu else (0.5 if fast else 5.0)
+    sizes = (64, 128) if fast else ((64, 128, 256) if gpu else (64, 128))
+    return QuickstartPlan(Path(out), fast, device, minutes, sizes, seed, None if from_scratch else _default_start())
+
+def _stage(plan: QuickstartPlan, name: str, what: str, log=print) -> bool:
+    "Whether stage `name` runs now: not when its marker says an earlier run finished it. Says which."
+    if (plan.out / f'.{name}.done').exists():
+        log(f'[{name}] already done, skipping (delete {plan.out}/.{name}.done to redo)'); return False
+    log(f'[{name}] {what}'); return True
+
+def _mark(plan: QuickstartPlan, name: str):
+    "Stage `name` finished: its marker, so that the next run skips it."
+    (plan.out / f'.{name}.done').write_text(time.strftime('%Y-%m-%d %H:%M:%S'))
+
+# %% ../nbs/09_restore.ipynb #10e1e556
+def quickstart_data(plan: QuickstartPlan, log=print):
+    "Step 2, build: a small dataset from the built-in photos with the `real` damage shapes of lesson 2."
+    if not _stage(plan, 'data', 'building a small dataset from the built-in photos with real damage shapes', log): return
+    if plan.data.exists(): shutil.rmtree(plan.data)
+    # a quarter of the photos for testing: with 8 to 11 built-in photos that is 2 or 3 photos, not crops of one
+    build_dataset(['samples'], plan.data, sizes=plan.sizes, damage='real', seed=plan.seed, limit=8 if plan.fast else None,
+                  ratios=(0.6, 0.15, 0.25))
+    _mark(plan, 'data')
+
+# %% ../nbs/09_restore.ipynb #a5f3512a
+def quickstart_train(plan: QuickstartPlan, log=print) -> dict:
+    "Step 3, train: the `detector` recipe's damage-aware model (compact on a CPU), from the shipped model's weights when it fits; returns `training.json`."
+    how = f'fine-tuning the shipped default model ({plan.start})' if plan.start else 'training the damage-aware model from scratch'
+    if _stage(plan, 'train', f"{how} on {plan.device.type}" + (f' for {plan.minutes:g} min' if plan.minutes else ' (full recipe)'), log):
+        t0 = time.perf_counter()
+        if plan.model.exists(): shutil.rmtree(plan.model)
+        kw = dict(arch='compact', sizes=plan.sizes) if not plan.gpu else {}
+        train_recipe('detector', plan.data, plan.model, max_minutes=plan.minutes, fast=plan.fast, pretrained='auto', seed=plan.seed,
+                     resume=plan.start, **kw)
+        (plan.out / 'training.json').write_text(json.dumps(dict(device=plan.device.type, minutes=plan.minutes, sizes=list(plan.sizes),
+                                                                seconds=time.perf_counter() - t0, arch=kw.get('arch', 'recipe default'),
+                                                                start=str(plan.start) if plan.start else None)))
+        _mark(plan, 'train')
+    return json.loads((plan.out / 'training.json').read_text()) if (plan.out / 'training.json').exists() else {}
+
+# %% ../nbs/09_restore.ipynb #f14467c3
 def _summary_rows(results) -> list[dict]:
     "Rows (restorer, SSIM damaged, SSIM clean, PSNR) from `evaluate`'s results, whatever restorers it ran."
     rows = []
@@ -499,6 +633,75 @@ def _summary_rows(results) -> list[dict]:
         rows.append(dict(name=name, ssim=ms('ssim'), ssim_clean=ms('ssim_clean'), psnr=ms('psnr')))
     return rows
 
+def _evaluate_stage(data, model_dir, out, size, device, also=()):
+    "Evaluate the quickstart's model (and the models in `also`, e.g. the one it started from) beside the baselines."
+    from film_restore import evaluate as ev
+    restorers = ev.make_restorers([str(model_dir), *map(str, also)], data, size=size, baselines=True, device=device)
+    kw = dict(size=size) if size is not None else {}
+    return ev.evaluate(data, restorers, split='test', out=out, **kw)
+
+def quickstart_evaluate(plan: QuickstartPlan, tr: dict, log=print) -> list[dict]:
+    "Step 4, evaluate: the model (and the one it started from) beside the no-op and classical baselines on the test split; returns the table's rows."
+    if _stage(plan, 'evaluate', 'evaluating the model beside the no-op and classical baselines on the test split', log):
+        results = _evaluate_stage(plan.data, plan.model, plan.eval, max(plan.sizes), plan.device,
+                                  also=[tr['start']] if tr.get('start') else [])
+        (plan.out / 'summary.json').write_text(json.dumps(_summary_rows(results)))
+        _mark(plan, 'evaluate')
+    rows = json.loads((plan.out / 'summary.json').read_text())
+    for r in rows:
+        for k in ('ssim', 'ssim_clean', 'psnr'): r[k] = tuple(r[k])
+    return rows
+
+# %% ../nbs/09_restore.ipynb #5a4b6919
+def _damaged_samples(folder, seed: int = 0) -> list[Path]:
+    "The sample photos with real dust shapes (`real-eval`: every photo damaged), written once into `folder` as PNG."
+    from film_restore.damage import synthesize_damage
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True); files = []
+    for k, p in enumerate(sample_photos()):
+        f = folder / (p.stem + '.png')
+        if not f.exists():
+            img, info = load_image(p)
+            save_image(synthesize_damage(img, 'real-eval', seed=seed + k).damaged, f, grey=info.grey)
+        files.append(f)
+    return files
+
+def _test_crops(plan: QuickstartPlan, n: int = 6) -> list[Path]:
+    "The damaged crop of each of the first `n` test photos, at the largest size: the first crop of each photo."
+    import csv
+    with open(plan.data / 'test.csv') as f: test = [r for r in csv.DictReader(f) if int(r['size']) == max(plan.sizes)]
+    one_each = {}                                   # the first crop of each test photo
+    for r in test: one_each.setdefault(r['photo_id'], r)
+    return [plan.data / r['damaged'] for r in list(one_each.values())[:n]]
+
+def quickstart_restore(plan: QuickstartPlan, log=print) -> list[tuple[Path, str]]:
+    "Step 5, restore: the sample photos damaged with real dust shapes, and a damaged crop of each test photo; returns (input, 'samples' or 'test')."
+    log('[restore] restoring the sample photos, damaged with real dust shapes, and a damaged crop of each test photo')
+    model, _ = load_restorer(plan.model, device=plan.device)
+    samples, tests = _damaged_samples(plan.out / 'damaged_samples', seed=plan.seed), _test_crops(plan)
+    for files, sub in ((samples, 'samples'), (tests, 'test')):
+        restore_paths(files, plan.restored / sub, model=model, device=plan.device, save_mask=True, skip_existing=True,
+                      progress=False, log=log)
+    return [(p, 'samples') for p in samples] + [(p, 'test') for p in tests]
+
+# %% ../nbs/09_restore.ipynb #3bd97dbf
+def quickstart_pictures(plan: QuickstartPlan, done: list[tuple[Path, str]], rows: list[dict]) -> list[tuple[str, Path]]:
+    "Step 6a, pictures: before/after of each restored input (`pictures/`), then the evaluation's histogram and galleries; (title, file) pairs."
+    import matplotlib.pyplot as plt
+    pics, pdir = [], plan.out / 'pictures'; pdir.mkdir(exist_ok=True)
+    for src, sub in done:
+        res = plan.restored / sub / src.name
+        if not res.exists(): continue
+        before, after = load_image(src)[0], load_image(res)[0]
+        m = mask_path(res); mask = load_image(m)[0][..., 0] > 0.5 if m.exists() else None
+        fig = before_after_figure(before, after, mask, crop=min(160, *before.shape[:2]))
+        pic = pdir / f'{sub}_{src.stem}.png'; fig.savefig(pic, dpi=70); plt.close(fig)
+        pics.append((f"{'sample photo with real dust shapes' if sub == 'samples' else 'damaged test image'} {src.name}", pic))
+    model_rows = [r['name'] for r in rows if r['name'] not in ('none', 'classical', 'oracle')]
+    for f in ['hist_ssim.png'] + [f'gallery_{n}_{w}.png' for n in model_rows for w in ('best', 'worst')]:
+        if (plan.eval / f).exists(): pics.append((f'evaluation: {f[:-4].replace("_", " ")}', plan.eval / f))
+    return pics
+
+# %% ../nbs/09_restore.ipynb #c145fafa
 def _fmt_ms(v, nd=4):
     m, sd = v
     return '-' if m is None else (f'{m:.{nd}f} ± {sd:.{nd}f}' if sd is not None else f'{m:.{nd}f}')
@@ -537,140 +740,116 @@ def write_quickstart_report(out, rows, pictures, notes) -> tuple[Path, Path]:
     (out / 'report.html').write_text('\n'.join(h), encoding='utf-8')
     return out / 'report.html', out / 'report.md'
 
-def _evaluate_stage(data, model_dir, out, size, device, also=()):
-    "Evaluate the quickstart's model (and the models in `also`, e.g. the one it started from) beside the baselines."
-    from film_restore import evaluate as ev
-    restorers = ev.make_restorers([str(model_dir), *map(str, also)], data, size=size, baselines=True, device=device)
-    kw = dict(size=size) if size is not None else {}
-    return ev.evaluate(data, restorers, split='test', out=out, **kw)
-
-def _default_start():
-    "The shipped default model's folder when it is installed and of the compact residual aware kind (so its weights fit), else None."
-    d = Path(DEFAULT_MODEL_DIR)
-    try: cfg = json.loads((d / 'config.json').read_text()) if (d / 'model.pth').exists() else None
-    except (OSError, ValueError): return None
-    return d if cfg and cfg.get('recipe') in ('aware', 'detector') and cfg.get('residual') else None
-
-def _damaged_samples(folder, seed: int = 0) -> list[Path]:
-    "The sample photos with real dust shapes (`real-eval`: every photo damaged), written once into `folder` as PNG."
-    from film_restore.damage import synthesize_damage
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True); files = []
-    for k, p in enumerate(sample_photos()):
-        f = folder / (p.stem + '.png')
-        if not f.exists():
-            img, info = load_image(p)
-            save_image(synthesize_damage(img, 'real-eval', seed=seed + k).damaged, f, grey=info.grey)
-        files.append(f)
-    return files
-
-def quickstart(out='film_restore_quickstart', minutes: float|None = None, fast: bool|None = None, device=None,
-               seed: int = 0, log=print, from_scratch: bool = False) -> Path:
-    "Run the course end to end (data, training, evaluation, restoration, report) into `out`; returns the report's path."
-    from film_restore.damage import build_dataset
-    from film_restore.training import train_recipe
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    fast = is_fast() if fast is None else fast
-    device = get_device(device); gpu = device.type == 'cuda'
-    if minutes is None: minutes = None if gpu else (0.5 if fast else 5.0)
-    sizes = (64, 128) if fast else ((64, 128, 256) if gpu else (64, 128))
-    data, model_dir, eval_dir, rest_dir = out / 'data', out / 'model', out / 'eval', out / 'restored'
-    done = lambda stage: (out / f'.{stage}.done').exists()
-    mark = lambda stage: (out / f'.{stage}.done').write_text(time.strftime('%Y-%m-%d %H:%M:%S'))
-    t0 = time.perf_counter(); timings = {}
-    def stage(name, what):
-        if done(name): log(f'[{name}] already done, skipping (delete {out}/.{name}.done to redo)'); return False
-        log(f'[{name}] {what}'); timings[name] = time.perf_counter(); return True
-    if stage('data', 'building a small dataset from the built-in photos with real damage shapes'):
-        if data.exists(): shutil.rmtree(data)
-        # a quarter of the photos for testing: with 8 to 11 built-in photos that is 2 or 3 photos, not crops of one
-        build_dataset(['samples'], data, sizes=sizes, damage='real', seed=seed, limit=8 if fast else None, ratios=(0.6, 0.15, 0.25))
-        mark('data')
-    start = None if from_scratch else _default_start()
-    how = f'fine-tuning the shipped default model ({start})' if start else 'training the damage-aware model from scratch'
-    if stage('train', f"{how} on {device.type}" + (f' for {minutes:g} min' if minutes else ' (full recipe)')):
-        if model_dir.exists(): shutil.rmtree(model_dir)
-        kw = dict(arch='compact', sizes=sizes) if not gpu else {}
-        train_recipe('detector', data, model_dir, max_minutes=minutes, fast=fast, pretrained='auto', seed=seed, resume=start, **kw)
-        (out / 'training.json').write_text(json.dumps(dict(device=device.type, minutes=minutes, sizes=list(sizes),
-                                                           seconds=time.perf_counter() - timings['train'],
-                                                           arch=kw.get('arch', 'recipe default'),
-                                                           start=str(start) if start else None)))
-        mark('train')
-    tr = json.loads((out / 'training.json').read_text()) if (out / 'training.json').exists() else {}
-    size = max(sizes)
-    if stage('evaluate', 'evaluating the model beside the no-op and classical baselines on the test split'):
-        results = _evaluate_stage(data, model_dir, eval_dir, size, device, also=[tr['start']] if tr.get('start') else [])
-        (out / 'summary.json').write_text(json.dumps(_summary_rows(results)))
-        mark('evaluate')
-    rows = json.loads((out / 'summary.json').read_text())
-    for r in rows:
-        for k in ('ssim', 'ssim_clean', 'psnr'): r[k] = tuple(r[k])
-    log('[restore] restoring the sample photos, damaged with real dust shapes, and a damaged crop of each test photo')
-    model, _ = load_restorer(model_dir, device=device)
-    samples = _damaged_samples(out / 'damaged_samples', seed=seed)
-    restore_paths(samples, rest_dir / 'samples', model=model, device=device, save_mask=True, skip_existing=True, progress=False, log=log)
-    import csv
-    with open(data / 'test.csv') as f: test = [r for r in csv.DictReader(f) if int(r['size']) == size]
-    one_each = {}                                   # the first crop of each test photo
-    for r in test: one_each.setdefault(r['photo_id'], r)
-    tests = [data / r['damaged'] for r in list(one_each.values())[:6]]
-    restore_paths(tests, rest_dir / 'test', model=model, device=device, save_mask=True, skip_existing=True, progress=False, log=log)
-    import matplotlib.pyplot as plt
-    pics, pdir = [], out / 'pictures'; pdir.mkdir(exist_ok=True)
-    for src, sub in [(p, 'samples') for p in samples] + [(p, 'test') for p in tests]:
-        res = rest_dir / sub / src.name
-        if not res.exists(): continue
-        before, after = load_image(src)[0], load_image(res)[0]
-        m = mask_path(res); mask = load_image(m)[0][..., 0] > 0.5 if m.exists() else None
-        fig = before_after_figure(before, after, mask, crop=min(160, *before.shape[:2]))
-        pic = pdir / f'{sub}_{src.stem}.png'; fig.savefig(pic, dpi=70); plt.close(fig)
-        pics.append((f"{'sample photo with real dust shapes' if sub == 'samples' else 'damaged test image'} {src.name}", pic))
-    model_rows = [r['name'] for r in rows if r['name'] not in ('none', 'classical', 'oracle')]
-    for f in ['hist_ssim.png'] + [f'gallery_{n}_{w}.png' for n in model_rows for w in ('best', 'worst')]:
-        if (eval_dir / f).exists(): pics.append((f'evaluation: {f[:-4].replace("_", " ")}', eval_dir / f))
-    notes = [f'data: {data} (built-in photos, real damage shapes, sizes {", ".join(map(str, tr.get("sizes", sizes)))})',
-             f'model: {model_dir} (damage-aware {tr.get("arch", "")}, trained on {tr.get("device", "?")} for '
+def quickstart_notes(plan: QuickstartPlan, tr: dict, seconds: float) -> list[str]:
+    "Step 6b, the report's notes: what data, which model trained how long, where the results are, how long the run took."
+    notes = [f'data: {plan.data} (built-in photos, real damage shapes, sizes {", ".join(map(str, tr.get("sizes", plan.sizes)))})',
+             f'model: {plan.model} (damage-aware {tr.get("arch", "")}, trained on {tr.get("device", "?")} for '
              f'{tr.get("seconds", 0) / 60:.1f} min' + (f', limit {tr["minutes"]:g} min)' if tr.get('minutes') else ', full recipe)'),
-             f'restored photos: {rest_dir}', f'this run took {time.perf_counter() - t0:.0f} s (stages already done were skipped)']
+             f'restored photos: {plan.restored}', f'this run took {seconds:.0f} s (stages already done were skipped)']
     if tr.get('start'):
         notes.insert(2, f"training started from the shipped default model ({tr['start']}; row 'default' below is that model "
                         "unchanged). Its training set included these built-in photos, with other crops and other damage, so "
                         "this test split is not new to it: its model card's Kodak24 and McMaster18 table is the fair measure. "
                         "Run with --from-scratch to train from random weights.")
-    report, _ = write_quickstart_report(out, rows, pics, notes)
+    return notes
+
+# %% ../nbs/09_restore.ipynb #182f83cc
+@delegates(quickstart_plan, but=['out'])
+def quickstart(out='film_restore_quickstart',  # folder for everything it makes
+               log=print, **kwargs) -> Path:
+    "Run the course end to end (plan, data, training, evaluation, restoration, report) into `out`; returns the report's path."
+    t0 = time.perf_counter()
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    plan = quickstart_plan(out, **kwargs)
+    quickstart_data(plan, log)
+    tr = quickstart_train(plan, log)
+    rows = quickstart_evaluate(plan, tr, log)
+    done = quickstart_restore(plan, log)
+    pics = quickstart_pictures(plan, done, rows)
+    report, _ = write_quickstart_report(out, rows, pics, quickstart_notes(plan, tr, time.perf_counter() - t0))
     log(f'report: {report.resolve()}')
     return report
 
-def quickstart_cli(argv=None) -> int:
-    "film-restore quickstart: the whole course on built-in data, offline; writes a report you can open."
-    p = argparse.ArgumentParser(prog='film-restore quickstart', description="Build a small damaged dataset from the built-in photos, "
-                                "train the damage-aware model, evaluate it against baselines, restore the sample photos and write "
-                                "report.html. Offline. Finished stages are skipped when run again.")
-    p.add_argument('--out', default='film_restore_quickstart', help='folder for everything it makes (default ./film_restore_quickstart)')
-    p.add_argument('--minutes', type=float, default=None, help='training time (default 5 on a CPU; the full recipe on a GPU)')
-    p.add_argument('--fast', action='store_true', help='tiny data and training: a smoke test of a few minutes')
-    p.add_argument('--device', default=None, help='cpu, cuda, mps (default: the best available)')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--from-scratch', action='store_true', help='train from random weights, not from the shipped default model')
-    a = p.parse_args(argv)
-    try: quickstart(a.out, minutes=a.minutes, fast=a.fast or None, device=a.device, seed=a.seed, from_scratch=a.from_scratch)
-    except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
-        print(f'film-restore quickstart: error: {e}', file=sys.stderr); return 2
+@call_parse
+@delegates(quickstart, but=['fast', 'log'])
+def quickstart_cmd(fast: bool = False,  # tiny data and training: a smoke test of a few minutes
+                   **kwargs) -> int:
+    "Build a small damaged dataset from the built-in photos, train the damage-aware model, evaluate it against baselines, restore the sample photos and write report.html. Offline. Finished stages are skipped when run again."
+    try: quickstart(fast=fast or None, **kwargs)
+    except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e: raise CliError(str(e)) from None
+    return 0
+
+# %% ../nbs/09_restore.ipynb #98216503
+def installation_info() -> dict:
+    "What `film-restore info` reports: `core.system_info()` and the colourisers."
+    d = system_info(); fast = d.pop('fast mode')
+    return {**d, **colorizers_summary(), 'fast mode': fast}
+
+@call_parse
+def info_cmd(json: bool = False,  # print JSON instead of a table
+            ) -> int:
+    "Versions, device, precision, weights (ImageNet, restorer, colourisers) and fast mode."
+    d = installation_info()
+    if json:
+        from json import dumps          # `json` is the option here
+        print(dumps(d, indent=2))
+    else:
+        w = max(map(len, d))
+        for k, v in d.items(): print(f"{k:<{w}}  {v}")
+    return 0
+
+# %% ../nbs/09_restore.ipynb #d942b18f
+@call_parse
+@delegates(train_recipe, but=['max_minutes', 'num_workers', 'n_pictures'])
+def train_cmd(
+    data: Annotated[str, dict(opt=True, required=True)],  # a dataset built by `film-restore build-data`
+    out: Annotated[str, dict(opt=True, required=True)],  # the model folder to write (model.pth, config.json, log.csv, epochs/)
+    recipe: Annotated[str, dict(choices=list(RECIPES))] = 'model3',  # loss and model ('aware' is the shipped kind)
+    arch: Annotated[str|None, dict(choices=['resnet34', 'compact'])] = None,  # encoder (default: the recipe's)
+    # progressive-resizing sizes, all present in --data (default: the dataset's own among 64 128 256, else all it has)
+    sizes: Annotated[list[int]|None, dict(nargs='+', type=int, metavar='SIZE')] = None,
+    fast: bool = False,  # tiny run: smallest size, 1 short epoch per stage (CI)
+    resume: str|None = None,  # an interrupted run's folder (continues it) or a model folder (starts from its weights)
+    minutes: float|None = None,  # time budget: scale the schedule to fit, stop cleanly
+    # ImageNet weights: auto (if available; the default), yes, no (the default with --fast)
+    pretrained: Annotated[bool|str|None, dict(type=_bool_or_auto, metavar='auto|yes|no')] = None,
+    features: Annotated[bool|str|None, dict(type=_bool_or_auto, metavar='auto|yes|no')] = None,  # VGG feature terms in the loss (default: the recipe's)
+    workers: int|None = None,  # data-loading worker processes (default: the loaders' choice; 0 with --fast)
+    device: str|None = None,  # cpu, cuda, mps (default: the best available)
+    nogan: bool = False,  # then fine-tune adversarially with NoGAN (lesson 8)
+    **kwargs) -> int:
+    "Train a restorer with one of the course's recipes (lesson 6)."
+    if is_distributed() and (minutes or nogan):   # see lesson 6, 'Training on several GPUs'
+        raise CliError("--minutes and --nogan are not supported with several processes (accelerate launch, torchrun) yet")
+    if rank_distrib(): sys.stdout = open(os.devnull, 'w')   # several processes: rank 0 alone reports
+    try:
+        learn = train_recipe(recipe, data=data, out=out, arch=arch, sizes=sizes, fast=fast, resume=resume, max_minutes=minutes,
+                             pretrained=pretrained if pretrained is not None else (False if fast else 'auto'),
+                             features=features, num_workers=workers, device=device, **kwargs)
+    except (FileNotFoundError, ValueError) as e: raise CliError(str(e)) from None
+    end_distributed()   # several processes: wait for rank 0's model folder, then close the process group
+    if nogan:
+        nogan_finetune(learn, learn.dls, Path(out) / 'nogan')                     # critic and NoGAN log go to out/nogan
+        learn.restorer_config = dict(learn.restorer_config, nogan=True)
+        save_restorer(learn.model, learn.restorer_config, out)            # the fine-tuned generator replaces the model
+        print(f"saved {out} after NoGAN fine-tuning")
     return 0
 
 # %% ../nbs/09_restore.ipynb #3fde6641
 COMMANDS = {
-    'info':       (lambda argv: info_cli(argv), 'versions, device, precision, weights (ImageNet, restorer, colourisers), fast mode'),
-    'build-data': (build_data_cli,  'build a paired dusty/clean dataset (lessons 1-2)'),
-    'train':      (lambda argv: train_cli(argv), 'train a restorer with a recipe (lesson 6); --task colorize: a colouriser (lesson 8)'),
-    'probe':      (probe_cli,       'what VGG16 layers see of damage (lesson 5)'),
-    'evaluate':   (evaluate_cli,    'SSIM/PSNR on damaged and clean inputs vs baselines (lesson 7); --task colorize: colourisers (lesson 8)'),
-    'restore':    (lambda argv: restore_cli(argv), 'restore scans at full resolution (lesson 9)'),
-    'quickstart': (lambda argv: quickstart_cli(argv), 'the whole course end to end on built-in data (lesson 9)'),
-    'colorize':   (colorize_cli,    'colourise black-and-white photos: eccv16, siggraph17 or your own (lesson 8)'),
+    'info':       (info_cmd,        'versions, device, precision, weights (ImageNet, restorer, colourisers), fast mode'),
+    'build-data': (build_data_cmd,  'build a paired dusty/clean dataset (lessons 1-2)'),
+    'train':      (train_cmd,       'train a restorer with a recipe (lesson 6); --task colorize: a colouriser (lesson 8)'),
+    'probe':      (probe_cmd,       'what VGG16 layers see of damage (lesson 5)'),
+    'evaluate':   (evaluate_cmd,    'SSIM/PSNR on damaged and clean inputs vs baselines (lesson 7); --task colorize: colourisers (lesson 8)'),
+    'restore':    (restore_cmd,     'restore scans at full resolution (lesson 9)'),
+    'quickstart': (quickstart_cmd,  'the whole course end to end on built-in data (lesson 9)'),
+    'colorize':   (colorize_cmd,    'colourise black-and-white photos: eccv16, siggraph17 or your own (lesson 8)'),
 }
 # `film-restore CMD --task T`: the same command for another kind of model
-TASKS = {('train', 'colorize'): colorize_train_cli, ('evaluate', 'colorize'): colorize_evaluate_cli}
+TASKS = {('train', 'colorize'): colorize_train_cmd, ('evaluate', 'colorize'): colorize_evaluate_cmd}
+# short names of options, as the commands have always had them
+SHORT_OPTIONS = {'restore': {'-o': '--out'}, 'colorize': {'-o': '--outdir'}}
 
 def _pop_task(args: list) -> tuple:
     "Take `--task T` (or `--task=T`) out of a command's arguments: (T or None, the other arguments)."
@@ -685,7 +864,7 @@ def _usage() -> str:
     return "\n".join(lines)
 
 def main(argv=None) -> int:
-    "Entry point of the `film-restore` console script."
+    "Entry point of the `film-restore` console script: the command's function from `COMMANDS` (or `TASKS`), run by `run_command`."
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ('-h', '--help', 'help'): print(_usage()); return 0
     if argv[0] == '--version':
@@ -693,81 +872,13 @@ def main(argv=None) -> int:
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS: print(f"film-restore: unknown command {name!r}\n\n{_usage()}", file=sys.stderr); return 2
     task, rest = _pop_task(rest)
-    tasks = sorted(t for c, t in TASKS if c == name)
+    tasks, prog = sorted(t for c, t in TASKS if c == name), f'film-restore {name}'
     if task not in (None, 'restore'):
         if task not in tasks:
             print(f"film-restore {name}: unknown --task {task!r}; choose restore" + ''.join(f" or {t}" for t in tasks), file=sys.stderr); return 2
-        func = TASKS[(name, task)]
+        func, prog = TASKS[(name, task)], f'{prog} --task {task}'
     else:
         func = COMMANDS[name][0]
         if tasks and ('-h' in rest or '--help' in rest):
             print(f"(these are the restorer's options; `film-restore {name} --task {tasks[0]} --help` gives the colouriser's)")
-    return int(func(rest) or 0)
-
-# %% ../nbs/09_restore.ipynb #98216503
-def installation_info() -> dict:
-    "What `film-restore info` reports: `core.system_info()` and the colourisers."
-    d = system_info(); fast = d.pop('fast mode')
-    return {**d, **colorizers_summary(), 'fast mode': fast}
-
-def info_cli(argv=None) -> int:
-    "`film-restore info`: print `installation_info()`."
-    p = argparse.ArgumentParser(prog='film-restore info', description='Versions, device, precision, weights and fast mode.')
-    p.add_argument('--json', action='store_true', help='print JSON instead of a table')
-    a = p.parse_args(argv)
-    d = installation_info()
-    if a.json: print(json.dumps(d, indent=2))
-    else:
-        w = max(map(len, d))
-        for k, v in d.items(): print(f"{k:<{w}}  {v}")
-    return 0
-
-# %% ../nbs/09_restore.ipynb #d942b18f
-def train_cli(argv=None) -> int:
-    "`film-restore train`: train a restorer with a recipe."
-    p = argparse.ArgumentParser(prog='film-restore train', description="Train a restorer with one of the course's recipes (lesson 6).")
-    p.add_argument('--recipe', choices=list(RECIPES), default='model3', help="loss and model (default model3; 'aware' is the shipped kind)")
-    p.add_argument('--data', required=True, help="a dataset built by `film-restore build-data`")
-    p.add_argument('--out', required=True, help="the model folder to write (model.pth, config.json, log.csv, epochs/)")
-    p.add_argument('--arch', choices=['resnet34', 'compact'], default=None, help="encoder (default: the recipe's)")
-    p.add_argument('--sizes', type=int, nargs='+', default=None, help="progressive-resizing sizes, all present in --data (default: the dataset's own among 64 128 256, else all it has)")
-    p.add_argument('--frozen-epochs', type=int, default=10, help="epochs per size with the encoder frozen (default 10)")
-    p.add_argument('--unfrozen-epochs', type=int, default=20, help="fine-tuning epochs at the last size (default 20)")
-    p.add_argument('--epochs-scale', type=float, default=1.0, help="multiply every stage's epochs")
-    p.add_argument('--bs', type=int, default=None, help="batch size at the first size (halves as the size doubles)")
-    p.add_argument('--lr', type=float, default=None, help="peak learning rate (default 1e-3)")
-    p.add_argument('--fast', action='store_true', help="tiny run: smallest size, 1 short epoch per stage (CI)")
-    p.add_argument('--resume', default=None, help="an interrupted run's folder (continues it) or a model folder (starts from its weights)")
-    p.add_argument('--minutes', type=float, default=None, help="time budget: scale the schedule to fit, stop cleanly")
-    p.add_argument('--pretrained', type=_bool_or_auto, default=None, help="ImageNet weights: auto (if available; the default), yes, no (the default with --fast)")
-    p.add_argument('--features', type=_bool_or_auto, default=None, help="VGG feature terms in the loss: auto, yes, no (default: the recipe's)")
-    p.add_argument('--stability', type=float, default=None, help="stability-loss weight (default: the recipe's)")
-    p.add_argument('--mask-pos-weight', type=float, default=None, help="aware models: BCE weight of damaged pixels (default: the recipe's, 1)")
-    p.add_argument('--limit', type=int, default=None, help="use at most this many patches per split")
-    p.add_argument('--workers', type=int, default=None, help="data-loading worker processes (default: the loaders' choice; 0 with --fast)")
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--device', default=None, help="cpu, cuda, mps (default: the best available)")
-    p.add_argument('--wandb', action='store_true', help="log to Weights & Biases (needs `pip install wandb`)")
-    p.add_argument('--nogan', action='store_true', help="then fine-tune adversarially with NoGAN (lesson 8)")
-    p.add_argument('--keep-checkpoints', action='store_true', help="keep checkpoints/ (optimizer state) after a finished run")
-    a = p.parse_args(argv)
-    if is_distributed() and (a.minutes or a.nogan):   # see lesson 6, 'Training on several GPUs'
-        p.error("--minutes and --nogan are not supported with several processes (accelerate launch, torchrun) yet")
-    if rank_distrib(): sys.stdout = open(os.devnull, 'w')   # several processes: rank 0 alone reports
-    try:
-        learn = train_recipe(a.recipe, data=a.data, out=a.out, arch=a.arch, sizes=a.sizes, frozen_epochs=a.frozen_epochs,
-                             unfrozen_epochs=a.unfrozen_epochs, bs=a.bs, lr=a.lr, epochs_scale=a.epochs_scale,
-                             fast=a.fast, resume=a.resume, max_minutes=a.minutes, num_workers=a.workers,
-                             pretrained=a.pretrained if a.pretrained is not None else (False if a.fast else 'auto'),
-                             seed=a.seed, wandb=a.wandb, device=a.device, features=a.features, stability=a.stability,
-                             limit=a.limit, keep_checkpoints=a.keep_checkpoints, mask_pos_weight=a.mask_pos_weight)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"film-restore train: error: {e}", file=sys.stderr)
-        return 2
-    end_distributed()   # several processes: wait for rank 0's model folder, then close the process group
-    if a.nogan:
-        nogan_finetune(learn, learn.dls, Path(a.out) / 'nogan')                     # critic and NoGAN log go to out/nogan
-        learn.restorer_config = dict(learn.restorer_config, nogan=True)
-        save_restorer(learn.model, learn.restorer_config, a.out)            # the fine-tuned generator replaces the model
-        print(f"saved {a.out} after NoGAN fine-tuning")
-    return 0
+    return run_command(func, rest, prog, short=SHORT_OPTIONS.get(name))

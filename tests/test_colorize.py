@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from film_restore import colorize as C
+from film_restore.restore import main
 from film_restore.core import load_image, save_image, rgb2lab
 
 
@@ -65,7 +66,7 @@ def test_colorize_cli_16bit_grey_tiff(tmp_path, tiny_model_dir):
     src = save_image(grey, tmp_path / 'old photo.tif', bit_depth=16, grey=True)
     assert load_image(src)[1].grey and load_image(src)[1].bit_depth == 16
     out = tmp_path / 'out'
-    assert C.colorize_cli([str(src), '-o', str(out), '--model', str(tiny_model_dir), '--render-size', '32']) == 0
+    assert main(['colorize', str(src), '-o', str(out), '--model', str(tiny_model_dir), '--render-size', '32']) == 0
     res, info = load_image(out / 'old photo.tif')
     assert res.shape == (H, W, 3) and info.bit_depth == 16 and not info.grey
     assert np.abs(res[..., 0] - res[..., 2]).max() > 1e-3                  # it has colour
@@ -77,7 +78,7 @@ def test_colorize_cli_16bit_grey_tiff(tmp_path, tiny_model_dir):
 def test_colorize_cli_without_model_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(C, 'default_colorizer_dir', lambda: tmp_path / 'no_model_here')
     src = save_image(np.full((8, 8), 0.5, np.float32), tmp_path / 'a.png', grey=True)
-    assert C.colorize_cli([str(src), '-o', str(tmp_path / 'out')]) == 2
+    assert main(['colorize', str(src), '-o', str(tmp_path / 'out')]) == 2
     err = capsys.readouterr().err
     assert 'no colouriser ships' in err and '--model eccv16' in err
     assert not (tmp_path / 'out' / 'a.png').exists()
@@ -86,7 +87,7 @@ def test_colorize_cli_without_model_says_so(tmp_path, monkeypatch, capsys):
 def test_colorize_cli_missing_input_batch_goes_on(tmp_path, tiny_model_dir, capsys):
     good = save_image(np.full((20, 24), 0.4, np.float32), tmp_path / 'good.png', grey=True)
     (tmp_path / 'broken.png').write_bytes(b'not a png')
-    rc = C.colorize_cli([str(tmp_path / 'nope.png'), str(tmp_path / 'broken.png'), str(good), '-o', str(tmp_path / 'out'),
+    rc = main(['colorize', str(tmp_path / 'nope.png'), str(tmp_path / 'broken.png'), str(good), '-o', str(tmp_path / 'out'),
                          '--model', str(tiny_model_dir), '--render-size', '32'])
     err = capsys.readouterr().err
     assert rc == 1 and 'nope.png' in err and 'broken.png' in err
@@ -169,7 +170,7 @@ def test_zhang_state_dict_loads_strictly_from_the_cache(torch_home, name):
 
 def test_offline_eccv16_says_where_to_put_the_weights(torch_home, tmp_path, capsys):
     src = save_image(np.full((30, 40, 3), 0.5, np.float32), tmp_path / 'photo.jpg')
-    assert C.colorize_cli([str(src), '-o', str(tmp_path / 'out'), '--model', 'eccv16']) == 2
+    assert main(['colorize', str(src), '-o', str(tmp_path / 'out'), '--model', 'eccv16']) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert str(C.zhang_weights_file('eccv16')) in err and C.ZHANG_URLS['eccv16'] in err and 'offline (test)' in err
@@ -188,7 +189,7 @@ def test_zhang_colorizes_16bit_grey_at_full_resolution(torch_home, tmp_path, nam
     torch.manual_seed(0); torch.save(C.ZHANG_NETS[name]().state_dict(), target)   # our random net, under the authors' file name
     grey, src = _grey16(tmp_path)
     out = tmp_path / 'out'
-    assert C.colorize_cli([str(src), '-o', str(out), '--model', name, '--render-size', '64', '--device', 'cpu']) == 0
+    assert main(['colorize', str(src), '-o', str(out), '--model', name, '--render-size', '64', '--device', 'cpu']) == 0
     res, info = load_image(out / src.name, native=True)
     assert res.shape == (*grey.shape, 3) and res.dtype == np.uint16 and info.bit_depth == 16 and not info.grey
     L_in = rgb2lab(np.repeat((grey / 65535.)[..., None], 3, 2).astype(np.float32))[..., 0]
@@ -206,14 +207,14 @@ def test_siggraph17_hints_from_json_and_image(torch_home, tmp_path):
     hi = save_image(sparse, tmp_path / 'hints.png')
     outs = {}
     for tag, extra in [('none', []), ('json', ['--hints', str(hj)]), ('png', ['--hints', str(hi)])]:
-        assert C.colorize_cli([str(src), '-o', str(tmp_path / tag), '--model', 'siggraph17', '--render-size', '64', '--device', 'cpu'] + extra) == 0
+        assert main(['colorize', str(src), '-o', str(tmp_path / tag), '--model', 'siggraph17', '--render-size', '64', '--device', 'cpu'] + extra) == 0
         outs[tag] = load_image(tmp_path / tag / 'p.tif')[0]
     assert np.abs(outs['json'] - outs['none']).max() > 1e-3 and np.abs(outs['png'] - outs['none']).max() > 1e-3
     h = C.read_hints(hj, grey.shape)
     assert h[2, 10, 20] == 1 and h[0, 10, 20] > 0.3 and h[1, 60, 70] < -0.3 and h[2, 40, 40] == 0
     assert C.read_hints(hi, grey.shape)[2].sum() == 16
     bad = tmp_path / 'bad.json'; bad.write_text('[{"x": 1}]')
-    assert C.colorize_cli([str(src), '-o', str(tmp_path / 'bad'), '--model', 'siggraph17', '--hints', str(bad)]) == 1   # named, reported
+    assert main(['colorize', str(src), '-o', str(tmp_path / 'bad'), '--model', 'siggraph17', '--hints', str(bad)]) == 1   # named, reported
 
 
 def test_info_lists_the_colorizers(torch_home):
@@ -281,7 +282,7 @@ def test_the_shipped_default_colorizer(tmp_path):
     m = C.resolve_colorizer(device='cpu')
     assert m.config['render_size'] == 96 and not m.hints
     grey, src = _grey16(tmp_path, name='g.tif')
-    assert C.colorize_cli([str(src), '-o', str(tmp_path / 'o'), '--device', 'cpu']) == 0
+    assert main(['colorize', str(src), '-o', str(tmp_path / 'o'), '--device', 'cpu']) == 0
     res, info = load_image(tmp_path / 'o' / 'g.tif')
     assert res.shape == (*grey.shape, 3) and info.bit_depth == 16
     assert C.ab_spread(res) > 0.5                                       # it does colour a picture

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from film_restore.core import load_image
-from film_restore.damage import (build_dataset, build_data_cli, synthesize_damage, overlay_damage, load_overlays,
+from film_restore.restore import main   # `film-restore`
+from film_restore.damage import (build_dataset, synthesize_damage, overlay_damage, load_overlays,
                                  quantise8, image_ssim, REALISTIC_COVERAGE)
 
 EXE = Path(sys.executable).parent / 'film-restore'
@@ -59,23 +60,23 @@ def test_masks_cover_exactly_the_changed_pixels(built):
 
 def test_same_seed_same_bytes_and_resume(built, tmp_path):
     again = tmp_path / 'again'
-    assert build_data_cli(['--source', 'samples', '--out', str(again), '--sizes', '64', '128', '256', '--seed', '0',
+    assert main(['build-data', '--source', 'samples', '--out', str(again), '--sizes', '64', '128', '256', '--seed', '0',
                            '--limit', '4', '--random-crops', '1', '--workers', '1']) == 0
     assert digest(again) == digest(built)
     # a run that died: one photo's record and one of its files are gone; the re-run repairs exactly that
     rec = sorted((again / '.work').iterdir())[0]
     victim = again / json.loads(rec.read_text())[0]['damaged']
     rec.unlink(); victim.unlink()
-    assert build_data_cli(['--source', 'samples', '--out', str(again), '--sizes', '64', '128', '256', '--seed', '0',
+    assert main(['build-data', '--source', 'samples', '--out', str(again), '--sizes', '64', '128', '256', '--seed', '0',
                            '--limit', '4', '--random-crops', '1', '--workers', '1']) == 0
     assert digest(again) == digest(built)
 
 
 def test_refuses_foreign_or_changed_folders(built, tmp_path):
     foreign = tmp_path / 'foreign'; foreign.mkdir(); (foreign / 'thesis.docx').write_text('mine')
-    assert build_data_cli(['--source', 'samples', '--out', str(foreign), '--sizes', '32', '--limit', '1', '--workers', '1']) == 2
+    assert main(['build-data', '--source', 'samples', '--out', str(foreign), '--sizes', '32', '--limit', '1', '--workers', '1']) == 2
     assert (foreign / 'thesis.docx').read_text() == 'mine' and len(list(foreign.iterdir())) == 1
-    assert build_data_cli(['--source', 'samples', '--out', str(built), '--sizes', '64', '--seed', '5', '--workers', '1']) == 2
+    assert main(['build-data', '--source', 'samples', '--out', str(built), '--sizes', '64', '--seed', '5', '--workers', '1']) == 2
 
 
 def test_presets():

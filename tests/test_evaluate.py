@@ -6,7 +6,8 @@ import torch
 
 from film_restore.core import load_image
 from film_restore.loaders import make_toy_dataset
-from film_restore.evaluate import (evaluate, evaluate_cli, none_restorer, OracleRestorer, ClassicalRestorer,
+from film_restore.restore import main   # `film-restore`
+from film_restore.evaluate import (evaluate, none_restorer, OracleRestorer, ClassicalRestorer,
                                    model_restorer, load_items, ssim_value, psnr, mask_scores, summarise, inpaint,
                                    make_restorers, UnsafeDatasetPath)
 
@@ -67,7 +68,7 @@ def test_cli_with_tiny_untrained_model(toy, tmp_path):
     torch.manual_seed(0)
     model_dir = save_restorer(build_restorer('compact', pretrained=False, aware=True), folder=tmp_path/'tiny')
     out = tmp_path/'report'
-    rc = evaluate_cli(['--model', str(model_dir), '--data', str(toy), '--out', str(out), '--size', '64',
+    rc = main(['evaluate', '--model', str(model_dir), '--data', str(toy), '--out', str(out), '--size', '64',
                        '--limit', '3', '--gallery', '2'])
     assert rc == 0
     report = (out/'report.md').read_text()
@@ -82,10 +83,10 @@ def test_cli_with_tiny_untrained_model(toy, tmp_path):
 
 
 def test_cli_only_baselines_and_errors(toy, tmp_path):
-    assert evaluate_cli(['--model', 'none', '--no-baselines', '--data', str(toy), '--out', str(tmp_path/'a'), '--size', '64']) == 0
+    assert main(['evaluate', '--model', 'none', '--no-baselines', '--data', str(toy), '--out', str(tmp_path/'a'), '--size', '64']) == 0
     assert set(json.loads((tmp_path/'a'/'metrics.json').read_text())['summary']) == {'none'}
-    assert evaluate_cli(['--model', str(tmp_path/'missing'), '--data', str(toy), '--out', str(tmp_path/'b')]) == 2
-    assert evaluate_cli(['--data', str(tmp_path/'nodata'), '--out', str(tmp_path/'c')]) == 2
+    assert main(['evaluate', '--model', str(tmp_path/'missing'), '--data', str(toy), '--out', str(tmp_path/'b')]) == 2
+    assert main(['evaluate', '--data', str(tmp_path/'nodata'), '--out', str(tmp_path/'c')]) == 2
 
 
 def test_mask_f1():
@@ -133,7 +134,7 @@ def test_telea_fill_keeps_the_model_mask(toy, tmp_path):
     rs = make_restorers([str(folder), f'{folder}:telea'], toy, size=64, baselines=False, device='cpu')
     assert list(rs) == ['tiny', 'tiny+telea']
     out = tmp_path/'rep'
-    assert evaluate_cli(['--model', str(folder), '--fill', 'both', '--data', str(toy), '--out', str(out), '--size', '64',
+    assert main(['evaluate', '--model', str(folder), '--fill', 'both', '--data', str(toy), '--out', str(out), '--size', '64',
                          '--limit', '2', '--gallery', '1', '--no-tune']) == 0
     m = json.loads((out/'metrics.json').read_text())
     assert set(m['summary']) == {'tiny', 'tiny+telea', 'none', 'classical', 'oracle'}
@@ -171,7 +172,7 @@ def test_load_items_refuses_paths_outside_the_dataset(toy, tmp_path, column, kin
     with pytest.raises(UnsafeDatasetPath) as e: load_items(data, 'test', 64)
     msg = str(e.value)
     assert '\n' not in msg and str(data/'test.csv') in msg and value in msg
-    assert evaluate_cli(['--model', 'none', '--no-baselines', '--data', str(data), '--out', str(tmp_path/'o'), '--size', '64']) == 2
+    assert main(['evaluate', '--model', 'none', '--no-baselines', '--data', str(data), '--out', str(tmp_path/'o'), '--size', '64']) == 2
     with pytest.raises(UnsafeDatasetPath): load_items(data, 'all', 64)
 
 
@@ -185,11 +186,10 @@ def test_probe_cli_writes_table(tmp_path):
     "`film-restore probe` (lesson 5) with random VGG weights: the table has 5 layers x 1 image, counts in 0..18."
     import skimage.data
     from film_restore.core import save_image
-    from film_restore.losses import probe_cli
     save_image(skimage.data.astronaut()[::8, ::8], tmp_path/'a.png')
-    assert probe_cli(['--images', str(tmp_path/'a.png'), '--out', str(tmp_path/'p'), '--pretrained', 'no']) == 0
+    assert main(['probe', '--images', str(tmp_path/'a.png'), '--out', str(tmp_path/'p'), '--pretrained', 'no']) == 0
     t = json.loads((tmp_path/'p'/'probe_table.json').read_text())
     assert t['layers'] == ['ReLU5', 'ReLU12', 'ReLU22', 'ReLU32', 'ReLU42'] and t['imagenet_weights'] is False
     assert all(len(r) == 1 and 0 <= r[0] <= 18 for r in t['counts'])
     assert (tmp_path/'p'/'probe_table.md').exists() and (tmp_path/'p'/'profiles_a.png').exists()
-    assert probe_cli(['--images', str(tmp_path/'missing.png'), '--out', str(tmp_path/'q'), '--pretrained', 'no']) == 2
+    assert main(['probe', '--images', str(tmp_path/'missing.png'), '--out', str(tmp_path/'q'), '--pretrained', 'no']) == 2

@@ -15,7 +15,7 @@ from PIL import Image
 import film_restore.restore as R
 from film_restore.core import load_image, save_image, check_image, ImageReadError, ImageInfo
 from film_restore.unet import build_restorer, save_restorer
-from film_restore.restore import restore_cli, restore_paths, mask_path, review_path
+from film_restore.restore import main, restore_paths, mask_path, review_path
 
 
 class SpeckModel(torch.nn.Module):
@@ -60,9 +60,9 @@ def test_output_folder_among_inputs_is_refused(tmp_path):
     (d2 / 'sub').mkdir(); save_image(_photo(), d2 / 'sub' / 'c.png')
     before, md = _snapshot(d1, d2), _model_dir(tmp_path, logit=6.0)   # a model that would change every pixel
     for out in (d2, d2 / 'sub', d2 / 'new', d1):
-        assert restore_cli([str(d1), str(d2), '-o', str(out), '--model', str(md)]) == 2, out
-    assert restore_cli([str(d1 / 'a.png'), '-o', str(d1), '--model', str(md)]) == 2        # -o the input's own folder
-    assert restore_cli([str(d1), '-o', str(d1 / 'a.png'), '--model', str(md)]) == 2        # -o an existing file
+        assert main(['restore', str(d1), str(d2), '-o', str(out), '--model', str(md)]) == 2, out
+    assert main(['restore', str(d1 / 'a.png'), '-o', str(d1), '--model', str(md)]) == 2        # -o the input's own folder
+    assert main(['restore', str(d1), '-o', str(d1 / 'a.png'), '--model', str(md)]) == 2        # -o an existing file
     assert _snapshot(d1, d2) == before and not (d2 / 'new').exists()
 
 
@@ -70,7 +70,7 @@ def test_hard_link_to_an_input_is_not_an_output(tmp_path):
     d, o = tmp_path / 'd', tmp_path / 'o'; d.mkdir(); o.mkdir()
     save_image(_photo(), d / 'a.png'); os.link(d / 'a.png', o / 'a.png')
     before = (d / 'a.png').read_bytes()
-    assert restore_cli([str(d / 'a.png'), '-o', str(o), '--model', str(_model_dir(tmp_path, 6.0))]) == 2
+    assert main(['restore', str(d / 'a.png'), '-o', str(o), '--model', str(_model_dir(tmp_path, 6.0))]) == 2
     assert (d / 'a.png').read_bytes() == before
 
 
@@ -81,7 +81,7 @@ def test_hard_link_to_an_input_is_not_an_output(tmp_path):
 def test_clashing_outputs_are_refused_before_any_work(tmp_path, capsys, names, flags):
     d = tmp_path / 'in'; d.mkdir()
     for n in names: save_image(_photo(), d / n)
-    rc = restore_cli([str(d), '-o', str(tmp_path / 'out'), '--model', str(_model_dir(tmp_path)), *flags])
+    rc = main(['restore', str(d), '-o', str(tmp_path / 'out'), '--model', str(_model_dir(tmp_path)), *flags])
     err = capsys.readouterr().err
     assert rc == 2 and all(n in err for n in names) and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / 'out').exists()                                   # nothing written
@@ -123,8 +123,8 @@ def test_awkward_inputs_reported_and_batch_goes_on(tmp_path):
     Image.new('CMYK', (8, 8)).save(d / 'press.jpg')
     Image.new('RGB', (8, 8)).save(d / 'pages.tif', save_all=True, append_images=[Image.new('RGB', (8, 8), 'white')])
     (tmp_path / 'folder.png').mkdir()
-    cli = 'import sys; from film_restore.restore import restore_cli; sys.exit(restore_cli(sys.argv[1:]))'
-    r = subprocess.run([sys.executable, '-c', cli, str(d), str(tmp_path / 'lone.png'), str(tmp_path / 'folder.png'),
+    cli = 'import sys; from film_restore.restore import main; sys.exit(main(sys.argv[1:]))'   # what `film-restore` runs
+    r = subprocess.run([sys.executable, '-c', cli, 'restore', str(d), str(tmp_path / 'lone.png'), str(tmp_path / 'folder.png'),
                         '-o', str(tmp_path / 'out'), '--model', str(_model_dir(tmp_path)), '--tile', '64', '--overlap', '32'],
                        capture_output=True, text=True, timeout=600, env={**os.environ, 'FILM_RESTORE_FAST': '1'})
     assert r.returncode == 1, r.stdout + r.stderr
@@ -143,7 +143,7 @@ def test_jpeg_with_nothing_to_restore_is_copied_byte_for_byte(tmp_path):
     src = tmp_path / 'in' / 'photo.jpg'; src.parent.mkdir()
     ex = Image.Exif(); ex[0x010f] = 'Scanner Co'
     Image.fromarray((_photo() * 255).astype(np.uint8)).save(src, quality=87, exif=ex)
-    assert restore_cli([str(src), '-o', str(tmp_path / 'out'), '--model', str(_model_dir(tmp_path))]) == 0
+    assert main(['restore', str(src), '-o', str(tmp_path / 'out'), '--model', str(_model_dir(tmp_path))]) == 0
     assert (tmp_path / 'out' / 'photo.jpg').read_bytes() == src.read_bytes()
 
 
@@ -189,13 +189,13 @@ def test_output_format(tmp_path):
     Image.fromarray((_photo() * 255).astype(np.uint8)).save(d / 'a.jpg', quality=90)
     tifffile.imwrite(d / 'b16.tif', (_photo() * 65535).astype(np.uint16))
     md = _model_dir(tmp_path, logit=6.0)
-    assert restore_cli([str(d), '-o', str(tmp_path / 'png'), '--model', str(md), '--format', 'png']) == 0
+    assert main(['restore', str(d), '-o', str(tmp_path / 'png'), '--model', str(md), '--format', 'png']) == 0
     assert sorted(p.name for p in (tmp_path / 'png').iterdir()) == ['a.png', 'b16.png']
     assert load_image(tmp_path / 'png' / 'b16.png')[1].bit_depth == 16
-    assert restore_cli([str(d / 'a.jpg'), '-o', str(tmp_path / 'tif'), '--model', str(md), '--format', 'tiff']) == 0
+    assert main(['restore', str(d / 'a.jpg'), '-o', str(tmp_path / 'tif'), '--model', str(md), '--format', 'tiff']) == 0
     assert load_image(tmp_path / 'tif' / 'a.tif')[1].format == 'TIFF'
     # 16 bits cannot go into a JPEG: that file fails with its reason, the other is written
-    assert restore_cli([str(d), '-o', str(tmp_path / 'jpg'), '--model', str(md), '--format', 'jpeg']) == 1
+    assert main(['restore', str(d), '-o', str(tmp_path / 'jpg'), '--model', str(md), '--format', 'jpeg']) == 1
     assert sorted(p.name for p in (tmp_path / 'jpg').iterdir()) == ['a.jpg']
 
 

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from film_restore.core import load_image, save_image
 from film_restore.unet import build_restorer, save_restorer
-from film_restore.restore import restore_array, restore_file, restore_paths, restore_cli, quickstart_cli, mask_path, sample_photos
+from film_restore.restore import restore_array, restore_file, restore_paths, main, mask_path, sample_photos
 
 
 class SmallNet(torch.nn.Module):
@@ -89,7 +89,7 @@ def test_corrupt_file_skipped_nonzero_exit(tmp_path):
     save_image(_photo(64, 96), d / 'a.png'); save_image(_photo(40, 50, 2), d / 'sub' / 'b.tif')
     (d / 'broken.jpg').write_bytes(b'\xff\xd8 definitely not a jpeg')
     out = tmp_path / 'out'
-    rc = restore_cli([str(d), '-o', str(out), '--model', str(_aware_dir(tmp_path)), '--tile', '64', '--overlap', '32'])
+    rc = main(['restore', str(d), '-o', str(out), '--model', str(_aware_dir(tmp_path)), '--tile', '64', '--overlap', '32'])
     assert rc == 1
     assert (out / 'a.png').exists() and (out / 'sub' / 'b.tif').exists() and not (out / 'broken.jpg').exists()
     assert load_image(out / 'a.png')[0].shape == (64, 96, 3)
@@ -101,7 +101,7 @@ def test_corrupt_file_skipped_nonzero_exit(tmp_path):
 def test_refuses_to_overwrite_input(tmp_path):
     src = tmp_path / 'a.png'; save_image(_photo(64, 64), src)
     before = src.read_bytes()
-    assert restore_cli([str(src), '-o', str(tmp_path), '--model', str(_aware_dir(tmp_path))]) == 2
+    assert main(['restore', str(src), '-o', str(tmp_path), '--model', str(_aware_dir(tmp_path))]) == 2
     with pytest.raises(ValueError, match='overwrite the input'): restore_file(src, tmp_path, SpeckModel())
     assert src.read_bytes() == before
 
@@ -110,7 +110,7 @@ def test_no_default_model_message(tmp_path, monkeypatch, capsys):
     import film_restore.restore as R
     monkeypatch.setattr(R, 'DEFAULT_MODEL_DIR', tmp_path / 'nowhere')
     src = tmp_path / 'a.png'; save_image(_photo(32, 32), src)
-    assert restore_cli([str(src), '-o', str(tmp_path / 'o')]) == 2
+    assert main(['restore', str(src), '-o', str(tmp_path / 'o')]) == 2
     assert 'no default model is installed' in capsys.readouterr().err
 
 
@@ -118,7 +118,7 @@ def test_no_default_model_message(tmp_path, monkeypatch, capsys):
 def test_quickstart_smoke(tmp_path, capsys):
     """Tiny quickstart end to end (--fast: data, training, evaluation, restoration, report), then a rerun that
     skips the finished stages. About 15 s on an idle 2-core CPU (minutes when the CPU is shared)."""
-    rc = quickstart_cli(['--out', str(tmp_path / 'qs'), '--fast', '--minutes', '0.3', '--device', 'cpu'])
+    rc = main(['quickstart', '--out', str(tmp_path / 'qs'), '--fast', '--minutes', '0.3', '--device', 'cpu'])
     assert rc == 0
     qs = tmp_path / 'qs'
     rep = (qs / 'report.html').read_text()
@@ -132,7 +132,7 @@ def test_quickstart_smoke(tmp_path, capsys):
     assert len({t.name.rsplit('_', 1)[0] for t in tests if not t.name.endswith('_mask.png')}) >= 2
     # a second run skips the finished stages
     capsys.readouterr()
-    assert quickstart_cli(['--out', str(qs), '--fast', '--device', 'cpu']) == 0
+    assert main(['quickstart', '--out', str(qs), '--fast', '--device', 'cpu']) == 0
     out = capsys.readouterr().out
     assert all(f'[{s}] already done' in out for s in ('data', 'train', 'evaluate')), out
 
@@ -142,7 +142,7 @@ def test_colorize_hook_and_missing_colour_model(tmp_path, capsys):
     src = tmp_path / 'grey.tif'; tifffile.imwrite(src, (np.random.default_rng(0).random((64, 64)) * 65535).astype(np.uint16))
     r = restore_file(src, tmp_path / 'o', SpeckModel(), tile=64, overlap=32, colorize=lambda im: im * np.float32([1, .8, .6]))
     _, info = load_image(r['out']); assert not info.grey and info.bit_depth == 16
-    rc = restore_cli([str(src), '-o', str(tmp_path / 'o2'), '--model', str(_aware_dir(tmp_path)),
+    rc = main(['restore', str(src), '-o', str(tmp_path / 'o2'), '--model', str(_aware_dir(tmp_path)),
                       '--colorize-model', str(tmp_path / 'no_colour_model')])
     assert rc == 2 and 'colour model' in capsys.readouterr().err
 
@@ -196,7 +196,7 @@ def _changed(a, b): return np.abs(load_image(a)[0] - load_image(b)[0]).max(-1) >
 def test_threshold_and_sensitivity(tmp_path, capsys):
     "logit 0 is p = 0.5: the model's own cut (0.5) restores nothing, a cut of 0.4 everything; S is 1 - threshold."
     src, md = _src(tmp_path), _const_model_dir(tmp_path)
-    run = lambda out, *a: restore_cli([str(src), '-o', str(tmp_path / out), '--model', str(md), '--tile', '128', *a])
+    run = lambda out, *a: main(['restore', str(src), '-o', str(tmp_path / out), '--model', str(md), '--tile', '128', *a])
     assert run('default') == 0 and not _changed(src, tmp_path / 'default' / 'scan.png').any()
     assert run('thr', '--threshold', '0.4') == 0 and _changed(src, tmp_path / 'thr' / 'scan.png').all()
     assert run('sens', '--sensitivity', '0.6') == 0 and _changed(src, tmp_path / 'sens' / 'scan.png').all()
@@ -205,7 +205,7 @@ def test_threshold_and_sensitivity(tmp_path, capsys):
     assert run('bad', '--threshold', '1') == 2 and 'between 0 and 1' in capsys.readouterr().err
     # the default is the model's tuned cut, read from its config.json
     md3 = _const_model_dir(tmp_path, 'tuned', mask_threshold=0.3)
-    assert restore_cli([str(src), '-o', str(tmp_path / 'tuned_out'), '--model', str(md3), '--tile', '128']) == 0
+    assert main(['restore', str(src), '-o', str(tmp_path / 'tuned_out'), '--model', str(md3), '--tile', '128']) == 0
     assert _changed(src, tmp_path / 'tuned_out' / 'scan.png').all()
     # the same through the API
     out, mask = restore_array(build_restorer(arch='compact', aware=True, residual=True, pretrained=False), _photo(32, 32), mask_threshold=0.999)
@@ -216,7 +216,7 @@ def test_max_defect_size(tmp_path):
     "A defect larger than N px is left as the input, bit for bit; N from the CLI, or from the model's config.json."
     src = _src(tmp_path)
     md = _const_model_dir(tmp_path, logit=5.0)   # the whole frame is one 64x96 'defect'
-    run = lambda m, out, *a: restore_cli([str(src), '-o', str(tmp_path / out), '--model', str(m), '--tile', '128', '--save-mask', *a])
+    run = lambda m, out, *a: main(['restore', str(src), '-o', str(tmp_path / out), '--model', str(m), '--tile', '128', '--save-mask', *a])
     assert run(md, 'all') == 0 and _changed(src, tmp_path / 'all' / 'scan.png').all()
     assert run(md, 'small', '--max-defect-size', '50') == 0
     assert load_image(tmp_path / 'small' / 'scan.png')[0].tobytes() == load_image(src)[0].tobytes()
@@ -246,9 +246,9 @@ def test_review_picture(tmp_path):
     # through the command line, and a review name that is another input's result is refused
     md = _const_model_dir(tmp_path)
     d = tmp_path / 'pair'; d.mkdir(); save_image(_photo(32, 32), d / 'a.png'); save_image(_photo(32, 32), d / 'a_review.jpg')
-    assert restore_cli([str(d / 'a.png'), '-o', str(tmp_path / 'o1'), '--model', str(md), '--review']) == 0
+    assert main(['restore', str(d / 'a.png'), '-o', str(tmp_path / 'o1'), '--model', str(md), '--review']) == 0
     assert (tmp_path / 'o1' / 'a_review.jpg').exists()
-    assert restore_cli([str(d), '-o', str(tmp_path / 'o2'), '--model', str(md), '--review']) == 2
+    assert main(['restore', str(d), '-o', str(tmp_path / 'o2'), '--model', str(md), '--review']) == 2
     assert not (tmp_path / 'o2').exists()
 
 
