@@ -7,17 +7,18 @@ Docs: https://film-restore.github.io/film_restore/colorize.html.md"""
 
 # %% auto #0
 __all__ = ['ZHANG_L_CENT', 'ZHANG_L_NORM', 'ZHANG_AB_NORM', 'ZHANG_MASK_CENT', 'ZHANG_T', 'ZHANG_URLS', 'ZHANG_NETS',
-           'EVAL_ONLY_SETS', 'lab_in_gamut', 'rgb_cube_faces', 'ab_cells', 'ab_gamut_bins', 'ab_bins_by_slicing',
-           'soft_encode', 'nearest_bin', 'ab_prior', 'rebalance_weights', 'decode_ab', 'decode_mode', 'Colorizer',
-           'build_colorizer', 'hint_channels', 'hints_from_points', 'ColorizeDataset', 'colorize_dls',
-           'RebalancedCELoss', 'RegressLoss', 'ab_error', 'training_precision', 'init_prior_bias', 'colorize_learner',
-           'save_colorizer', 'load_colorizer', 'train_colorizer', 'colorize_array', 'colorize_paths', 'colourfulness',
-           'ab_spread', 'ab_auc', 'colour_metrics', 'grey_baseline', 'mean_colour_baseline', 'evaluate_colorizers',
-           'judge_colorizer', 'colour_table_markdown', 'ECCV16', 'SIGGRAPH17', 'zhang_weights_file', 'load_zhang_state',
-           'load_zhang', 'hints_at', 'read_hints', 'default_colorizer_dir', 'resolve_colorizer', 'colorizers_summary',
-           'colorize_cmd', 'colour_training_photos', 'colorize_train_cmd', 'grey_photos', 'builtin_mean_ab',
-           'colorize_benchmark', 'colorize_evaluate_cmd', 'Critic', 'build_critic', 'gan_images', 'save_predictions',
-           'pretrain_critic', 'nogan_finetune']
+           'EVAL_ONLY_SETS', 'colourfulness', 'colour_metrics', 'mean_colour_baseline', 'colour_table_markdown',
+           'colour_training_photos', 'lab_in_gamut', 'rgb_cube_faces', 'ab_cells', 'ab_gamut_bins',
+           'ab_bins_by_slicing', 'soft_encode', 'nearest_bin', 'ab_prior', 'rebalance_weights', 'decode_ab',
+           'decode_mode', 'Colorizer', 'build_colorizer', 'hint_channels', 'hints_from_points', 'ColorizeDataset',
+           'colorize_dls', 'RebalancedCELoss', 'RegressLoss', 'ab_error', 'training_precision', 'init_prior_bias',
+           'colorize_learner', 'save_colorizer', 'load_colorizer', 'train_colorizer', 'colorize_array',
+           'colorize_paths', 'colorfulness', 'ab_spread', 'ab_auc', 'color_metrics', 'grey_baseline',
+           'mean_color_baseline', 'evaluate_colorizers', 'judge_colorizer', 'color_table_markdown', 'ECCV16',
+           'SIGGRAPH17', 'zhang_weights_file', 'load_zhang_state', 'load_zhang', 'hints_at', 'read_hints',
+           'default_colorizer_dir', 'resolve_colorizer', 'colorizers_summary', 'colorize_cmd', 'color_training_photos',
+           'colorize_train_cmd', 'grey_photos', 'builtin_mean_ab', 'colorize_benchmark', 'colorize_evaluate_cmd',
+           'Critic', 'build_critic', 'gan_images', 'save_predictions', 'pretrain_critic', 'nogan_finetune']
 
 # %% ../nbs/08_colorize.ipynb #c41b863a
 import csv, dataclasses, json, math, os, shutil, socket, sys, time, warnings
@@ -34,7 +35,7 @@ from fastai.vision.all import (DataLoaders, Learner, DynamicUnet, create_body, N
                                params, BCEWithLogitsLossFlat, load_model)
 from fastcore.script import call_parse, CliError
 
-from .core import (atomic_write, progress_bar, plain_bars, pretrained_off, IMAGE_EXTS, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
+from .core import (deprecated_alias, atomic_write, progress_bar, plain_bars, pretrained_off, IMAGE_EXTS, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
                                show_images, precision_callbacks, autocast, get_device, load_torchvision_model,
                                is_fast, fast_or, weights_available, WeightsUnavailableError)
 from .unet import compact_body, IMAGENET_MEAN, IMAGENET_STD
@@ -466,8 +467,8 @@ def colorize_paths(model, inputs, outdir, render_size: int | None = None, T: flo
     return written, failed
 
 # %% ../nbs/08_colorize.ipynb #9e882bea
-def colourfulness(rgb) -> float:
-    "Hasler and Süsstrunk's colourfulness of an RGB image in [0, 1] (0 for grey; about 100+ for very vivid)."
+def colorfulness(rgb) -> float:
+    "Hasler and Süsstrunk's colorfulness of an RGB image in [0, 1] (0 for grey; about 100+ for very vivid)."
     a = _as_float_rgb(rgb).astype(np.float64) * 255
     rg = a[..., 0] - a[..., 1]; yb = 0.5 * (a[..., 0] + a[..., 1]) - a[..., 2]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
@@ -483,20 +484,20 @@ def ab_auc(pred_rgb, true_rgb, max_t: int = 150) -> float:
     frac = np.searchsorted(np.sort(e), np.arange(0, max_t + 1), side='right') / len(e)
     return float(frac.mean())
 
-def colour_metrics(pred_rgb, true_rgb) -> dict:
+def color_metrics(pred_rgb, true_rgb) -> dict:
     """A colourised picture against the true colour photo: PSNR and SSIM (lesson 7's `psnr` and `ssim_value`, pytorch-msssim),
-    ab AuC, colourfulness, its distance from the truth's, and the ab spread."""
+    ab AuC, colorfulness, its distance from the truth's, and the ab spread."""
     p, t = _as_float_rgb(pred_rgb), _as_float_rgb(true_rgb)
-    c = colourfulness(p)
+    c = colorfulness(p)
     return dict(psnr=psnr(p, t), ssim=ssim_value(p, t), auc=ab_auc(p, t), colourfulness=c,
-                colourfulness_gap=abs(c - colourfulness(t)), ab_spread=ab_spread(p))
+                colourfulness_gap=abs(c - colorfulness(t)), ab_spread=ab_spread(p))
 
 def grey_baseline(img) -> np.ndarray:
     "Baseline: leave it grey (ab = 0)."
     L = rgb2lab(_as_float_rgb(img))[..., :1]
     return lab2rgb(np.dstack([L, np.zeros_like(L), np.zeros_like(L)]))
 
-def mean_colour_baseline(img, mean_ab) -> np.ndarray:
+def mean_color_baseline(img, mean_ab) -> np.ndarray:
     "Baseline: every pixel gets the same ab, the training set's mean."
     L = rgb2lab(_as_float_rgb(img))[..., :1]
     return lab2rgb(np.dstack([L, np.broadcast_to(np.asarray(mean_ab, np.float32), L.shape[:2] + (2,))]))
@@ -508,22 +509,22 @@ def evaluate_colorizers(models: dict, images, mean_ab, render_size: int | None =
     import pandas as pd
     greys = [grey_baseline(im) for im in images]           # what a colouriser sees: the photo's L only
     rows, outputs = [], {}
-    methods = {'grey': lambda g: g, 'mean colour': lambda g: mean_colour_baseline(g, mean_ab),
+    methods = {'grey': lambda g: g, 'mean colour': lambda g: mean_color_baseline(g, mean_ab),
                **{k: (m if isinstance(m, str) else (lambda g, m=m: colorize_array(m, g, render_size))) for k, m in models.items()}}
     for name, f in methods.items():
         if isinstance(f, str): rows.append({'method': name, 'note': f}); continue
         outs = [f(g) for g in greys]; outputs[name] = outs
-        ms = [colour_metrics(o, im) for o, im in zip(outs, images)]
+        ms = [color_metrics(o, im) for o, im in zip(outs, images)]
         rows.append({'method': name, **{k: float(np.mean([m[k] for m in ms])) for k in ms[0]}, 'note': ''})
     rows.append({'method': 'true colour', 'psnr': float('inf'), 'ssim': 1.0, 'auc': 1.0, 'colourfulness_gap': 0.0,
-                 'colourfulness': float(np.mean([colourfulness(im) for im in images])),
+                 'colourfulness': float(np.mean([colorfulness(im) for im in images])),
                  'ab_spread': float(np.mean([ab_spread(im) for im in images])), 'note': ''})
     cols = ['psnr', 'ssim', 'auc', 'colourfulness', 'colourfulness_gap', 'ab_spread', 'note']
     return pd.DataFrame(rows).set_index('method').reindex(columns=cols), outputs
 
 def judge_colorizer(tables: dict, name: str, min_spread: float = 0.2) -> tuple[bool, list[str]]:
     """Should colouriser `name` ship? On every evaluation set (`tables`: set -> `evaluate_colorizers` table) it must be more
-    colourful than grey and nearer the truth's colourfulness, lose no PSNR to grey, and vary its colour across the picture
+    colourful than grey and nearer the truth's colorfulness, lose no PSNR to grey, and vary its colour across the picture
     (ab spread at least `min_spread` of the true photos'): a cast over the whole photo is not a model."""
     ok, why = True, []
     for s, t in tables.items():
@@ -536,9 +537,9 @@ def judge_colorizer(tables: dict, name: str, min_spread: float = 0.2) -> tuple[b
             ok &= bool(passed); why.append(f"{s}: {'ok' if passed else 'FAILS'}: {text}")
     return ok, why
 
-def colour_table_markdown(tables: dict) -> str:
+def color_table_markdown(tables: dict) -> str:
     "Markdown of `evaluate_colorizers` tables, one block of rows per evaluation set."
-    lines = ['| set | method | PSNR (dB) | SSIM | colourfulness | colourfulness gap to truth | ab spread |', '|---|---|---|---|---|---|---|']
+    lines = ['| set | method | PSNR (dB) | SSIM | colorfulness | colorfulness gap to truth | ab spread |', '|---|---|---|---|---|---|---|']
     for s, t in tables.items():
         for name, r in t.iterrows():
             if isinstance(r['note'], str) and r['note']: lines.append(f"| {s} | {name} | {r['note']} | | | | |"); continue
@@ -776,7 +777,7 @@ def colorize_cmd(
 # %% ../nbs/08_colorize.ipynb #afa72fe4
 EVAL_ONLY_SETS = ('kodak24', 'mcmaster18')   # evaluation sets: never trained on
 
-def colour_training_photos(sources, max_side: int = 512, limit: int | None = None) -> list[np.ndarray]:
+def color_training_photos(sources, max_side: int = 512, limit: int | None = None) -> list[np.ndarray]:
     "Colour photos (RGB float, long side at most `max_side`) from `sources` ('samples', folders, URL lists, flickr:SET); grey ones skipped."
     from film_restore.data import photos_from
     imgs = []
@@ -829,7 +830,7 @@ def colorize_train_cmd(
     arch = 'compact' if fast else arch
     pretrained = pretrained if pretrained is not None else (False if fast else 'auto')
     try:
-        imgs = colour_training_photos(data, 64 if fast else max_side, limit or (6 if fast else None))
+        imgs = color_training_photos(data, 64 if fast else max_side, limit or (6 if fast else None))
         if len(imgs) < 2: raise ValueError(f"{' '.join(map(str, data))}: {len(imgs)} colour photo(s); training needs at least 2")
         idx = np.random.default_rng(seed).permutation(len(imgs))
         nv = max(1, int(round(valid_frac * len(imgs))))
@@ -845,14 +846,14 @@ def colorize_train_cmd(
 # %% ../nbs/08_colorize.ipynb #c4a92a39
 def grey_photos(folder, limit: int | None = None) -> list[np.ndarray]:
     "The colour photos of an evaluation folder (or 'samples'), as RGB float; `evaluate_colorizers` turns them grey."
-    if str(folder) == 'samples': return colour_training_photos(['samples'], 512, limit)
+    if str(folder) == 'samples': return color_training_photos(['samples'], 512, limit)
     files = sorted(q for q in Path(folder).iterdir() if q.suffix.lower() in IMAGE_EXTS)[:limit]
     if not files: raise FileNotFoundError(f"{folder}: no images here")
     return [load_image(q)[0] for q in files]
 
 def builtin_mean_ab() -> np.ndarray:
     "The mean ab of the built-in colour photos: the mean-colour baseline's one colour (no evaluation photo is looked at)."
-    return np.mean([rgb2lab(im)[..., 1:].reshape(-1, 2).mean(0) for im in colour_training_photos(['samples'], 256)], 0)
+    return np.mean([rgb2lab(im)[..., 1:].reshape(-1, 2).mean(0) for im in color_training_photos(['samples'], 256)], 0)
 
 def colorize_benchmark(sets: dict, models: dict, render_size: int | None = None, out=None, device=None, gallery_n: int = 3) -> dict:
     """Score `models` (name -> 'own', 'eccv16', 'siggraph17', a folder or a model) on each of `sets` (name -> list of RGB
@@ -875,7 +876,7 @@ def colorize_benchmark(sets: dict, models: dict, render_size: int | None = None,
             Path(out).mkdir(parents=True, exist_ok=True)
             atomic_write(Path(out) / f'gallery_{s}.png', lambda tmp: fig.savefig(tmp, format='png', dpi=72)); plt.close(fig)
     if out is not None:
-        atomic_write(Path(out) / 'table.md', lambda tmp: Path(tmp).write_text(colour_table_markdown(tables) + '\n'))
+        atomic_write(Path(out) / 'table.md', lambda tmp: Path(tmp).write_text(color_table_markdown(tables) + '\n'))
         both = pd.concat({s: t for s, t in tables.items()}, names=['set'])
         atomic_write(Path(out) / 'table.csv', lambda tmp: both.to_csv(tmp))
     return tables
@@ -891,14 +892,14 @@ def colorize_evaluate_cmd(
     limit: int | None = None,  # at most this many photos per set
     device: str | None = None,  # cpu, cuda, mps (default: the best available)
 ) -> int:
-    "Score colourisers on colour photos turned grey: PSNR, SSIM, colourfulness and its gap to the truth's, ab spread; beside the grey and mean-colour baselines."
+    "Score colourisers on colour photos turned grey: PSNR, SSIM, colorfulness and its gap to the truth's, ab spread; beside the grey and mean-colour baselines."
     data = Path(data or os.environ.get('FILM_RESTORE_SHARED_DATA', '../shared/data'))
     try:
         photos = {s: grey_photos(s if s == 'samples' else data / s, limit) for s in sets}
         named = dict(m.split('=', 1) if '=' in m else (Path(m).name if Path(m).is_dir() else m, m) for m in models)
         tables = colorize_benchmark(photos, named, render_size, out, get_device(device))
     except (OSError, ValueError) as e: raise CliError(str(e)) from None
-    print(colour_table_markdown(tables))
+    print(color_table_markdown(tables))
     return 0
 
 # %% ../nbs/08_colorize.ipynb #4665dc74
@@ -1021,3 +1022,10 @@ def nogan_finetune(learn: Learner, data=None, out='nogan', critic_epochs=(30, 10
         wr = csv.DictWriter(fh, fieldnames=list(log[0]) if log else ['step']); wr.writeheader(); wr.writerows(log)
     learn.nogan_log = log
     return learn
+
+# %% ../nbs/08_colorize.ipynb #67b92f5d
+colourfulness = deprecated_alias(colorfulness, 'colourfulness')
+colour_metrics = deprecated_alias(color_metrics, 'colour_metrics')
+mean_colour_baseline = deprecated_alias(mean_color_baseline, 'mean_colour_baseline')
+colour_table_markdown = deprecated_alias(color_table_markdown, 'colour_table_markdown')
+colour_training_photos = deprecated_alias(color_training_photos, 'colour_training_photos')

@@ -7,7 +7,7 @@ Docs: https://film-restore.github.io/film_restore/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #3a8f8d40
 from __future__ import annotations
-import os, io, sys, json, time, struct, zlib, socket, warnings, tempfile, importlib, contextlib, platform
+import os, io, sys, functools, json, time, struct, zlib, socket, warnings, tempfile, importlib, contextlib, platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ __all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODE
            'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'course_images_dir',
            'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
            'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file', 'weights_available', 'pretrained_off',
-           'load_torchvision_model', 'default_model_summary', 'system_info']
+           'load_torchvision_model', 'deprecated_alias', 'default_model_summary', 'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -570,6 +570,16 @@ def load_torchvision_model(arch: str, pretrained='auto') -> torch.nn.Module:
             return get_model(arch, weights=None)
         finally: socket.setdefaulttimeout(old)
     return get_model(arch, weights=w)
+
+# %% ../nbs/00_core.ipynb #1d0225d4
+def deprecated_alias(func, old: str):
+    "`func` under its former name `old`: it works, with a `DeprecationWarning` naming `func`; removed in the next release."
+    @functools.wraps(func)
+    def _old(*args, **kwargs):
+        warnings.warn(f"{old} is deprecated and goes in the next release: use {func.__name__}", DeprecationWarning, stacklevel=2)
+        return func(*args, **kwargs)
+    _old.__name__ = _old.__qualname__ = old
+    return _old
 
 # %% ../nbs/00_core.ipynb #7be31f4e
 DEFAULT_MODEL_DIR = _package_dir() / 'weights' / 'default'  # where the shipped default restorer lives (lesson 9)

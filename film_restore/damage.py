@@ -650,18 +650,8 @@ def _stop_pool(ex, futures):
 def _raise_interrupt(signum, frame): raise KeyboardInterrupt(f"signal {signum}")
 
 # %% ../nbs/02_damage.ipynb #c3b6f532
-def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0, limit=None, n_random=None, margin=None,
-                  split='auto', workers=2, progress=True, api_key=None, cache_dir=None, ratios=(0.8, 0.1, 0.1)) -> dict:
-    "Build a paired dataset from `sources` into `out` (layout in DEVELOPING.md); returns the manifest."
-    sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
-    sizes = sorted(int(s) for s in sizes)
-    n_random = fast_or(4, 1) if n_random is None else int(n_random)
-    parse_damage(damage)  # fail early on a bad preset name
-    if split not in ('auto', 'test', 'train'): raise ValueError(f"split must be auto, test or train, not {split!r}")
-    settings = dict(sources=[str(s) for s in sources], sizes=sizes, damage=damage if isinstance(damage, str) else '+'.join(damage),
-                    seed=int(seed), limit=limit, n_random=n_random, margin=margin, split=split)
-    _check_out(out, settings)
-    out = Path(out)
+def _gather_photos(sources, limit, margin, cache_dir, api_key) -> tuple[list, list]:
+    "The photos of every source, each with its crop margin and a unique id, and the files skipped as unreadable."
     refs, skipped, seen = [], [], set()
     for src in sources:
         pl = photos_from(str(src), cache_dir=cache_dir, limit=limit, api_key=api_key)
@@ -672,18 +662,18 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
             seen.add(ref.id); refs.append((ref, m))
     if limit is not None: refs = refs[:int(limit)]
     if not refs: raise ValueError(f"no readable photos in {', '.join(map(str, sources))}")
-    ids = [r.id for r, _ in refs]
-    splits = split_by_photo(ids, seed=seed, ratios=ratios) if split == 'auto' else {i: split for i in ids}
-    daemon = multiprocessing.current_process().daemon
-    jobs = [(ref, out, sizes, damage, seed, n_random, m) for ref, m in refs]
+    return refs, skipped
+
+def _run_photo_jobs(jobs, workers, progress) -> tuple[dict, list]:
+    "Run `_photo_job` on every job, in `workers` processes when it can: ({photo id: rows}, [[photo id, why it failed]])."
     results, failed = {}, []
     bar = progress_bar(total=len(jobs), desc='build-data', unit='photo', disable=not progress)
-    if workers <= 1 or daemon or len(jobs) == 1:
-        for j in jobs:
-            rows, why = _photo_job(*j)
-            if why is None: results[j[0].id] = rows
-            else: failed.append([j[0].id, why])
-            bar.update()
+    def done(pid, rows, why):
+        if why is None: results[pid] = rows
+        else: failed.append([pid, why])
+        bar.update()
+    if workers <= 1 or multiprocessing.current_process().daemon or len(jobs) == 1:
+        for j in jobs: done(j[0].id, *_photo_job(*j))
     else:
         # workers import the job from the installed module: they cannot see functions defined in a notebook
         mod = importlib.import_module('film_restore.damage')
@@ -697,9 +687,7 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
             for f in as_completed(futs):
                 try: rows, why = f.result()
                 except Exception as e: rows, why = None, f'{type(e).__name__}: {e}'   # a worker that died (out of memory...)
-                if why is None: results[futs[f]] = rows
-                else: failed.append([futs[f], why])
-                bar.update()
+                done(futs[f], rows, why)
         except BaseException:
             _stop_pool(ex, futs)
             raise
@@ -707,14 +695,15 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
         finally:
             if main: signal.signal(signal.SIGTERM, old_term)
     bar.close()
-    if not results: raise RuntimeError(f"no photo could be built; first failures: {failed[:3]}")
-    skipped += failed
-    rows = [dict(r, split=splits[pid]) for pid in ids if pid in results for r in results[pid]]
+    return results, failed
+
+def _write_dataset(out, settings, rows, n_photos, sizes, skipped) -> dict:
+    "The split CSVs, the manifest and the contact sheet of a built dataset; returns the manifest."
     for sp in ('train', 'validation', 'test'):
         buf = io.StringIO(); w = csv.DictWriter(buf, CSV_COLUMNS, extrasaction='ignore', lineterminator='\n')
         w.writeheader(); w.writerows(r for r in rows if r['split'] == sp)
         _atomic_write_text(out / f'{sp}.csv', buf.getvalue())
-    manifest = dict(settings, versions=_versions(), photos=len(results),
+    manifest = dict(settings, versions=_versions(), photos=n_photos,
                     counts={sp: {str(s): sum(1 for r in rows if r['split'] == sp and r['size'] == s) for s in sizes}
                             for sp in ('train', 'validation', 'test')},
                     ssim={str(s): _stats([r['ssim'] for r in rows if r['size'] == s]) for s in sizes},
@@ -723,6 +712,26 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
     _atomic_write_text(out / 'manifest.json', json.dumps(manifest, indent=1))
     if rows: contact_sheet(out, rows)
     return manifest
+
+def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0, limit=None, n_random=None, margin=None,
+                  split='auto', workers=2, progress=True, api_key=None, cache_dir=None, ratios=(0.8, 0.1, 0.1)) -> dict:
+    "Build a paired dataset from `sources` into `out` (layout in DEVELOPING.md); returns the manifest."
+    sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    sizes = sorted(int(s) for s in sizes)
+    n_random = fast_or(4, 1) if n_random is None else int(n_random)
+    parse_damage(damage)  # fail early on a bad preset name
+    if split not in ('auto', 'test', 'train'): raise ValueError(f"split must be auto, test or train, not {split!r}")
+    settings = dict(sources=[str(s) for s in sources], sizes=sizes, damage=damage if isinstance(damage, str) else '+'.join(damage),
+                    seed=int(seed), limit=limit, n_random=n_random, margin=margin, split=split)
+    _check_out(out, settings)
+    out = Path(out)
+    refs, skipped = _gather_photos(sources, limit, margin, cache_dir, api_key)
+    ids = [r.id for r, _ in refs]
+    splits = split_by_photo(ids, seed=seed, ratios=ratios) if split == 'auto' else {i: split for i in ids}
+    results, failed = _run_photo_jobs([(ref, out, sizes, damage, seed, n_random, m) for ref, m in refs], workers, progress)
+    if not results: raise RuntimeError(f"no photo could be built; first failures: {failed[:3]}")
+    rows = [dict(r, split=splits[pid]) for pid in ids if pid in results for r in results[pid]]
+    return _write_dataset(out, settings, rows, len(results), sizes, skipped + failed)
 
 # %% ../nbs/02_damage.ipynb #631c297b
 from typing import Annotated

@@ -17,18 +17,18 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from fastai.callback.core import Callback
 from fastai.callback.hook import hook_outputs
 from fastai.metrics import AvgMetric
-from .core import (ssim, load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
+from .core import (deprecated_alias, ssim, load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
                                load_image, image2tensor, tensor2image, show_images, ImageReadError)
 from .unet import split_output, IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
 __all__ = ['VGG_RELU_IDS', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIBLE_CHANGE', 'PSNR_CAP', 'LAYER_NAMES',
-           'DISSERTATION_TABLE', 'ssim_loss', 'gram_matrix', 'vgg16_body', 'mae', 'mse', 'plain', 'FeatureLoss',
-           'make_loss', 'damage_target', 'damage_weights', 'MaskLoss', 'RestorerLoss', 'StabilityLoss', 'ssim_metric',
-           'psnr_per_image', 'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm', 'mask_recall_metric',
-           'mask_f1_metric', 'restore_metrics', 'probe_body', 'relu_layers', 'ReluHooks', 'normalise',
-           'filter_activations', 'top_filters', 'differing_filters', 'probe_table', 'table_markdown', 'plot_profiles',
-           'visualise_filter', 'probe_images', 'probe_cmd']
+           'DISSERTATION_TABLE', 'normalise', 'visualise_filter', 'ssim_loss', 'gram_matrix', 'vgg16_body', 'mae',
+           'mse', 'plain', 'FeatureLoss', 'make_loss', 'damage_target', 'damage_weights', 'MaskLoss', 'RestorerLoss',
+           'StabilityLoss', 'ssim_metric', 'psnr_per_image', 'psnr_metric', 'mse_metric', 'NamedMetric', 'LossTerm',
+           'mask_recall_metric', 'mask_f1_metric', 'restore_metrics', 'probe_body', 'relu_layers', 'ReluHooks',
+           'normalize', 'filter_activations', 'top_filters', 'differing_filters', 'probe_table', 'table_markdown',
+           'plot_profiles', 'visualize_filter', 'probe_images', 'probe_cmd']
 
 # %% ../nbs/05_losses.ipynb #9bfdcd3a
 def ssim_loss(pred: torch.Tensor, target: torch.Tensor, win_size: int = 5, data_range: float = 1.0) -> torch.Tensor:
@@ -345,14 +345,14 @@ def _as_batch(img):
     x = img if isinstance(img, torch.Tensor) else image2tensor(np.asarray(img, np.float32))
     return (x if x.ndim == 4 else x[None]).float()
 
-def normalise(x): return (x - x.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / x.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
+def normalize(x): return (x - x.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / x.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
 
 @torch.no_grad()
 def filter_activations(img, body=None):
     "Per-layer vectors of each filter's mean activation at the five ReLUs, for an image (HxWx3 in [0,1] or a tensor)."
     body = body if body is not None else probe_body()
     with ReluHooks(body) as h:
-        body(normalise(_as_batch(img)))
+        body(normalize(_as_batch(img)))
     return [o[0].mean(dim=(1, 2)).cpu().numpy() for o in h.outputs]
 
 # %% ../nbs/05_losses.ipynb #e3953a52
@@ -409,7 +409,7 @@ def plot_profiles(clean_acts, damaged_acts, k=9, title=None, size=(11, 9)):
     return fig
 
 # %% ../nbs/05_losses.ipynb #7678ca6e
-def visualise_filter(layer, filt, body=None, size=56, upscales=12, scale=1.2, steps=40, lr=0.1, blur=3, seed=0, progress=False):
+def visualize_filter(layer, filt, body=None, size=56, upscales=12, scale=1.2, steps=40, lr=0.1, blur=3, seed=0, progress=False):
     "Activation maximisation with progressive upscaling for filter `filt` of probed layer `layer` (0..4); returns (image, activation per round)."
     body = body if body is not None else probe_body()
     if not 0 <= layer < len(VGG_RELU_IDS): raise ValueError(f'layer must be 0..{len(VGG_RELU_IDS)-1}, got {layer}')
@@ -424,7 +424,7 @@ def visualise_filter(layer, filt, body=None, size=56, upscales=12, scale=1.2, st
             with torch.enable_grad():
                 for _ in range(steps):
                     opt.zero_grad()
-                    body(normalise(x))
+                    body(normalize(x))
                     out = h.outputs[layer]
                     if nf is None:
                         nf = out.shape[1]
@@ -490,3 +490,6 @@ def probe_cmd(
     if not t['imagenet_weights']: print('NOTE: VGG16 has random weights here (no ImageNet weights): these counts mean little.')
     print(f'wrote {Path(out)}/probe_table.md, probe_table.json and profile plots')
     return 0
+
+# %% ../nbs/05_losses.ipynb #fc8fbf01
+normalise, visualise_filter = deprecated_alias(normalize, 'normalise'), deprecated_alias(visualize_filter, 'visualise_filter')

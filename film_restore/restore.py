@@ -19,7 +19,7 @@ import torch
 from fastcore.meta import delegates
 from fastcore.script import anno_parser, call_parse, CliError
 
-from .core import (load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
+from .core import (deprecated_alias, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .data import sample_photos
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
@@ -33,12 +33,12 @@ from .colorize import (colorize_cmd, colorize_train_cmd, colorize_evaluate_cmd, 
                                    colorize_array, resolve_colorizer)
 
 # %% auto #0
-__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOUR', 'OTHER_IMAGE_EXTS', 'COMMANDS', 'TASKS', 'SHORT_OPTIONS',
-           'tile_starts', 'edge_ramp', 'defects_larger_than', 'damage_mask', 'restore_array', 'NoModelError',
-           'load_colorize_fn', 'output_name', 'mask_path', 'review_path', 'restore_file', 'review_image',
-           'find_default_model', 'collect_inputs', 'restore_paths', 'command_parser', 'run_command', 'restore_cmd',
-           'before_after_figure', 'before_after_viewer', 'QuickstartPlan', 'quickstart_plan', 'quickstart_data',
-           'quickstart_train', 'quickstart_evaluate', 'quickstart_restore', 'quickstart_pictures',
+__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOR', 'OTHER_IMAGE_EXTS', 'COMMANDS', 'TASKS', 'SHORT_OPTIONS',
+           'REVIEW_COLOUR', 'tile_starts', 'edge_ramp', 'defects_larger_than', 'damage_mask', 'restore_array',
+           'NoModelError', 'load_colorize_fn', 'output_name', 'mask_path', 'review_path', 'restore_file',
+           'review_image', 'find_default_model', 'collect_inputs', 'restore_paths', 'command_parser', 'run_command',
+           'restore_cmd', 'before_after_figure', 'before_after_viewer', 'QuickstartPlan', 'quickstart_plan',
+           'quickstart_data', 'quickstart_train', 'quickstart_evaluate', 'quickstart_restore', 'quickstart_pictures',
            'write_quickstart_report', 'quickstart_notes', 'quickstart', 'quickstart_cmd', 'installation_info',
            'info_cmd', 'train_cmd', 'main']
 
@@ -299,7 +299,7 @@ def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, devic
                 damaged_fraction=None if mask is None else float(mask.mean()))
 
 # %% ../nbs/09_restore.ipynb #c6620b40
-REVIEW_COLOUR = np.array([1.0, 0.0, 1.0], np.float32)  # magenta: vivid, and rare in photographs
+REVIEW_COLOR = np.array([1.0, 0.0, 1.0], np.float32)  # magenta: vivid, and rare in photographs
 
 def review_image(before: np.ndarray, after: np.ndarray, mask: np.ndarray|None, max_side: int = 2000,
                  gap: int = 8) -> np.ndarray:
@@ -314,8 +314,8 @@ def review_image(before: np.ndarray, after: np.ndarray, mask: np.ndarray|None, m
     if mask is not None and mask.any():
         m = small(mask.astype(np.float32)) > 0                   # any restored pixel marks its screen pixel
         ring = cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~m
-        right[m] = 0.5 * right[m] + 0.5 * REVIEW_COLOUR
-        right[ring] = REVIEW_COLOUR
+        right[m] = 0.5 * right[m] + 0.5 * REVIEW_COLOR
+        right[ring] = REVIEW_COLOR
     sheet = np.ones((h, 2 * w + gap, 3), np.float32)
     sheet[:, :w], sheet[:, w + gap:] = left, right
     return (np.clip(sheet, 0, 1) * 255 + 0.5).astype(np.uint8)
@@ -882,3 +882,6 @@ def main(argv=None) -> int:
         if tasks and ('-h' in rest or '--help' in rest):
             print(f"(these are the restorer's options; `film-restore {name} --task {tasks[0]} --help` gives the colouriser's)")
     return run_command(func, rest, prog, short=SHORT_OPTIONS.get(name))
+
+# %% ../nbs/09_restore.ipynb #79c40500
+REVIEW_COLOUR = REVIEW_COLOR   # a constant cannot warn; it goes in the next release too

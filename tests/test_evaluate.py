@@ -8,7 +8,7 @@ from film_restore.core import load_image
 from film_restore.loaders import make_toy_dataset
 from film_restore.restore import main   # `film-restore`
 from film_restore.evaluate import (evaluate, none_restorer, OracleRestorer, ClassicalRestorer,
-                                   model_restorer, load_items, ssim_value, psnr, mask_scores, summarise, inpaint,
+                                   model_restorer, load_items, ssim_value, psnr, mask_scores, summarize, inpaint,
                                    make_restorers, UnsafeDatasetPath)
 
 warnings.filterwarnings('ignore', category=FutureWarning)
