@@ -327,6 +327,7 @@ def find_default_model() -> Path:
     if not (d / 'model.pth').exists(): raise NoModelError(NO_DEFAULT_MODEL)
     return d
 
+# %% ../nbs/09_restore.ipynb #d1322136
 OTHER_IMAGE_EXTS = ('.webp', '.bmp', '.gif', '.heic', '.heif', '.avif', '.jp2', '.jxl', '.psd', '.dng')
 
 def _inside(a: Path, b: Path) -> bool:
@@ -379,6 +380,7 @@ def collect_inputs(inputs, out_dir, out_format: str = 'same', save_mask: bool = 
             seen[key] = src
     return pairs, problems
 
+# %% ../nbs/09_restore.ipynb #af7ecf08
 def restore_paths(inputs, out_dir, model_dir=None,
                   save_mask: bool = False,  # also write NAME_mask.png, the predicted damage (damage-aware models)
                   tile: int = 512,  # tile side in pixels, a multiple of 32
