@@ -45,6 +45,7 @@ from .training import (TimeBudget, Checkpoint, StageCSVLogger, fit_one_cycle_fro
 
 # %% ../nbs/08_colorize.ipynb #f47305eb
 _D65 = np.array([0.95047, 1.0, 1.08883])
+
 _RGB_FROM_XYZ = np.array([[3.24048134, -1.53715152, -0.49853633],
                           [-0.96925495, 1.87599, 0.04155593],
                           [0.05564664, -0.20404134, 1.05731107]])  # linear sRGB from XYZ (D65), as scikit-image
@@ -58,6 +59,7 @@ def lab_in_gamut(lab: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     lin = xyz @ _RGB_FROM_XYZ.T
     return np.all((lin >= -eps) & (lin <= 1 + eps), -1)
 
+# %% ../nbs/08_colorize.ipynb #a11a6b31
 def rgb_cube_faces(res: int = 512) -> np.ndarray:
     "The colours on the six faces of the RGB cube, `res` x `res` per face: (6*res*res, 3) in [0, 1]."
     v = np.linspace(0, 1, res, dtype=np.float32)
@@ -69,10 +71,12 @@ def rgb_cube_faces(res: int = 512) -> np.ndarray:
             f[:, [c for c in range(3) if c != ch]] = np.stack([A, B], 1); faces.append(f)
     return np.concatenate(faces)
 
+# %% ../nbs/08_colorize.ipynb #35906bb8
 def ab_cells(ab: np.ndarray, grid: int = 10) -> np.ndarray:
     "The distinct cell centres (multiples of `grid`) that ab points (N, 2) fall in, sorted: (M, 2)."
     return np.unique(np.floor(np.asarray(ab) / grid + 0.5) * grid, axis=0).astype(np.float32)
 
+# %% ../nbs/08_colorize.ipynb #4ff747b7
 @lru_cache(maxsize=4)
 def _gamut_bins(grid, res):
     return ab_cells(rgb2lab(rgb_cube_faces(res)[:, None]).reshape(-1, 3)[:, 1:], grid)
@@ -81,6 +85,7 @@ def ab_gamut_bins(grid: int = 10, res: int = 512) -> np.ndarray:
     "The (Q, 2) centres of the ab cells (side `grid`) that hold the ab of some displayable sRGB colour, of any lightness."
     return _gamut_bins(int(grid), int(res)).copy()
 
+# %% ../nbs/08_colorize.ipynb #ab7c4093
 def ab_bins_by_slicing(grid: int = 10, n_L: int = 101, sub: int = 10) -> np.ndarray:
     "The same cells found by slicing Lab by lightness: keep a cell if a point of its `sub` x `sub` grid is in gamut for one of `n_L` L values."
     centres = np.arange(-130, 131, grid, dtype=np.float64)
@@ -196,6 +201,7 @@ def hint_channels(lab: np.ndarray, n_points: int, rng: np.random.Generator, max_
         out[0, y:y + s, x:x + s], out[1, y:y + s, x:x + s], out[2, y:y + s, x:x + s] = ab[0], ab[1], 1
     return out
 
+# %% ../nbs/08_colorize.ipynb #9f5a22c5
 def hints_from_points(points, size, radius: int = 1) -> np.ndarray:
     "User hints -> (3, h, w) channels. `points`: [(y, x, rgb)] with y, x in [0, 1] (fractions of the picture) and rgb in [0, 1]."
     h, w = (size, size) if isinstance(size, int) else size
@@ -207,6 +213,7 @@ def hints_from_points(points, size, radius: int = 1) -> np.ndarray:
         out[0][sl], out[1][sl], out[2][sl] = ab[0], ab[1], 1
     return out
 
+# %% ../nbs/08_colorize.ipynb #11d7e380
 class ColorizeDataset(torch.utils.data.Dataset):
     "(x, lab) pairs from RGB images: random square crops (train) or centre crops, resized to `size`, optional hints."
     def __init__(self, images, size: int = 64, train: bool = True, hints: bool = False, seed: int = 0):
@@ -228,6 +235,7 @@ class ColorizeDataset(torch.utils.data.Dataset):
             x.append(hint_channels(lab, n, rng))
         return torch.from_numpy(np.concatenate(x, 0).astype(np.float32)), torch.from_numpy(lab.transpose(2, 0, 1).copy())
 
+# %% ../nbs/08_colorize.ipynb #8e1dccf7
 def colorize_dls(train_images, valid_images, size: int = 64, bs: int = 8, hints: bool = False, seed: int = 0,
                  device=None) -> DataLoaders:
     "fastai DataLoaders of (x, lab) for colourisation."
@@ -269,19 +277,21 @@ def ab_error(pred, lab):
     return (m.float() - lab[:, 1:].float()).norm(dim=1).mean()
 
 # %% ../nbs/08_colorize.ipynb #700ad3ea
-def _colorizer_splitter(m): return [params(m.unet[0]), params(m.unet[1:])]
-
 def training_precision(device, precision='auto') -> list:
     "The core mixed-precision callbacks: 'auto' on a GPU only (bf16 autocast on this CPU trained 2x slower than fp32), True always, False never."
     use = precision is True or (precision == 'auto' and torch.device(device).type != 'cpu')
     return precision_callbacks(device) if use else []
 
+# %% ../nbs/08_colorize.ipynb #01696082
 def init_prior_bias(model: Colorizer, prior) -> Colorizer:
     """Start a `classify` colouriser at the colour prior: the last layer's bias = log prior. An untrained or unsure model
     then decodes to the commonest colours, not to the mean of all Q bins (a pink: see the lesson)."""
     conv = [m for m in model.unet.modules() if isinstance(m, nn.Conv2d)][-1]
     with torch.no_grad(): conv.bias.copy_(torch.log(torch.as_tensor(prior, dtype=torch.float32).clamp_min(1e-6)))
     return model
+
+# %% ../nbs/08_colorize.ipynb #b6987b9e
+def _colorizer_splitter(m): return [params(m.unet[0]), params(m.unet[1:])]
 
 def colorize_learner(dls, recipe: str = 'classify', arch: str = 'resnet34', pretrained='auto', hints: bool = False,
                      prior=None, lam: float = 0.5, loss: str = 'model3', size: int = 64, model=None, precision='auto',
@@ -303,6 +313,7 @@ def colorize_learner(dls, recipe: str = 'classify', arch: str = 'resnet34', pret
     if _encoder_pretrained(arch, pretrained): learn.freeze()   # an ImageNet encoder trains frozen first
     return learn
 
+# %% ../nbs/08_colorize.ipynb #739c61c8
 def save_colorizer(model: Colorizer, path, **extra) -> Path:
     "Save a colouriser folder: `model.pth` (state dict) + `config.json` (what `build_colorizer` needs, plus `extra`)."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
@@ -324,6 +335,7 @@ def load_colorizer(path, device=None) -> Colorizer:
     m.config.update(cfg)
     return m.to(device or get_device()).eval()
 
+# %% ../nbs/08_colorize.ipynb #241d7765
 def _colour_stages(epochs, lr, pre: bool) -> list[dict]:
     "The schedule: (frozen, unfrozen) one-cycle stages, as lesson 6 plans a restorer's (no frozen stage without ImageNet weights)."
     frozen, unfrozen = epochs
@@ -331,6 +343,7 @@ def _colour_stages(epochs, lr, pre: bool) -> list[dict]:
     if unfrozen: st.append(dict(epochs=int(unfrozen), frozen=False, lr=lr / 10 if pre else lr, enc_lr=lr / 100 if pre else None, pct_start=0.5))
     return [dict(s, stage=i) for i, s in enumerate(st)]
 
+# %% ../nbs/08_colorize.ipynb #fc9bf296
 def _colour_resume(learn, resume, out, device) -> dict | None:
     """`train_colorizer`'s start: `resume` an interrupted run (loads its checkpoint into `learn`; returns its state) or a
     finished colouriser folder (loads its weights; returns None); a fresh run clears `out`'s old log and checkpoints."""
@@ -356,6 +369,7 @@ def _colour_resume(learn, resume, out, device) -> dict | None:
         print(f"starting from the weights in {src}")
     return state
 
+# %% ../nbs/08_colorize.ipynb #bf3c20fa
 def train_colorizer(train_images, valid_images, recipe: str = 'classify', out=None, size: int = 256, bs: int = 16,
                     epochs=(5, 10), lr: float = 1e-3, arch: str = 'resnet34', pretrained='auto', hints: bool = False,
                     loss: str = 'model3', seed: int = 0, resume=None, max_minutes: float | None = None, device=None,
@@ -473,17 +487,20 @@ def colorfulness(rgb) -> float:
     rg = a[..., 0] - a[..., 1]; yb = 0.5 * (a[..., 0] + a[..., 1]) - a[..., 2]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
+# %% ../nbs/08_colorize.ipynb #4df7a844
 def ab_spread(rgb) -> float:
     "How much the colour varies across the picture: sqrt(var a + var b) in Lab units (0 for grey and for a uniform cast)."
     ab = rgb2lab(_as_float_rgb(rgb))[..., 1:].reshape(-1, 2).astype(np.float64)
     return float(np.sqrt(ab.var(0).sum()))
 
+# %% ../nbs/08_colorize.ipynb #3b01724b
 def ab_auc(pred_rgb, true_rgb, max_t: int = 150) -> float:
     "Area under the curve of 'fraction of pixels with ab error <= t' for t = 0..max_t, normalised to [0, 1]."
     e = np.linalg.norm(rgb2lab(_as_float_rgb(pred_rgb))[..., 1:] - rgb2lab(_as_float_rgb(true_rgb))[..., 1:], axis=-1).ravel()
     frac = np.searchsorted(np.sort(e), np.arange(0, max_t + 1), side='right') / len(e)
     return float(frac.mean())
 
+# %% ../nbs/08_colorize.ipynb #cdfcadb9
 def color_metrics(pred_rgb, true_rgb) -> dict:
     """A colourised picture against the true colour photo: PSNR and SSIM (lesson 7's `psnr` and `ssim_value`, pytorch-msssim),
     ab AuC, colorfulness, its distance from the truth's, and the ab spread."""
@@ -492,6 +509,7 @@ def color_metrics(pred_rgb, true_rgb) -> dict:
     return dict(psnr=psnr(p, t), ssim=ssim_value(p, t), auc=ab_auc(p, t), colourfulness=c,
                 colourfulness_gap=abs(c - colorfulness(t)), ab_spread=ab_spread(p))
 
+# %% ../nbs/08_colorize.ipynb #5efd63c6
 def grey_baseline(img) -> np.ndarray:
     "Baseline: leave it grey (ab = 0)."
     L = rgb2lab(_as_float_rgb(img))[..., :1]
@@ -502,6 +520,7 @@ def mean_color_baseline(img, mean_ab) -> np.ndarray:
     L = rgb2lab(_as_float_rgb(img))[..., :1]
     return lab2rgb(np.dstack([L, np.broadcast_to(np.asarray(mean_ab, np.float32), L.shape[:2] + (2,))]))
 
+# %% ../nbs/08_colorize.ipynb #656edc86
 def evaluate_colorizers(models: dict, images, mean_ab, render_size: int | None = None):
     """Table (pandas) of mean metrics over held-out RGB `images` (each is turned grey first) for the grey and mean-colour
     baselines and each of `models` (at `render_size`, or each model's own); a model given as a string (why it is missing, e.g. 'weights absent') gets an empty row
@@ -522,6 +541,7 @@ def evaluate_colorizers(models: dict, images, mean_ab, render_size: int | None =
     cols = ['psnr', 'ssim', 'auc', 'colourfulness', 'colourfulness_gap', 'ab_spread', 'note']
     return pd.DataFrame(rows).set_index('method').reindex(columns=cols), outputs
 
+# %% ../nbs/08_colorize.ipynb #c8fe34ce
 def judge_colorizer(tables: dict, name: str, min_spread: float = 0.2) -> tuple[bool, list[str]]:
     """Should colouriser `name` ship? On every evaluation set (`tables`: set -> `evaluate_colorizers` table) it must be more
     colourful than grey and nearer the truth's colorfulness, lose no PSNR to grey, and vary its colour across the picture
@@ -537,6 +557,7 @@ def judge_colorizer(tables: dict, name: str, min_spread: float = 0.2) -> tuple[b
             ok &= bool(passed); why.append(f"{s}: {'ok' if passed else 'FAILS'}: {text}")
     return ok, why
 
+# %% ../nbs/08_colorize.ipynb #76deae40
 def color_table_markdown(tables: dict) -> str:
     "Markdown of `evaluate_colorizers` tables, one block of rows per evaluation set."
     lines = ['| set | method | PSNR (dB) | SSIM | colorfulness | colorfulness gap to truth | ab spread |', '|---|---|---|---|---|---|---|']
@@ -549,6 +570,7 @@ def color_table_markdown(tables: dict) -> str:
 
 # %% ../nbs/08_colorize.ipynb #38fc3bd6
 ZHANG_L_CENT, ZHANG_L_NORM, ZHANG_AB_NORM, ZHANG_MASK_CENT = 50., 100., 110., 0.5   # the authors' input normalisation
+
 ZHANG_T = 0.38                                                                    # the annealed mean's temperature
 
 def _zhang_convs(chans, dilation: int = 1, stride_last: int = 1, norm: bool = True) -> list:
@@ -589,6 +611,7 @@ class ECCV16(nn.Module):
         q = torch.softmax(out.float() * (ZHANG_T / T), 1)
         return F.conv2d(q, self.model_out.weight.float()) * ZHANG_AB_NORM
 
+# %% ../nbs/08_colorize.ipynb #6c37b5ca
 class SIGGRAPH17(nn.Module):
     """Zhang, Zhu, Isola et al. (SIGGRAPH 2017), the hint-taking colouriser: the same trunk with skip connections back
     to full resolution and a tanh ab regression head (the 529-class head `model_class` is kept only so the weights load).
@@ -724,6 +747,7 @@ def default_colorizer_dir() -> Path:
     from film_restore.core import DEFAULT_MODEL_DIR
     return Path(DEFAULT_MODEL_DIR).parent / 'colorize'
 
+# %% ../nbs/08_colorize.ipynb #8e4ffe47
 def resolve_colorizer(spec=None, weights=None, device=None, download: bool = True) -> nn.Module:
     """The colouriser `spec` names: None (film_restore's own, when installed), 'eccv16', 'siggraph17' (Zhang et al.'s, with
     the authors' weights: `load_zhang`), or a colouriser folder. Fails with one line that says what to do."""
@@ -737,6 +761,7 @@ def resolve_colorizer(spec=None, weights=None, device=None, download: bool = Tru
     if not d.is_dir(): raise FileNotFoundError(f"{spec}: not eccv16, siggraph17 or a colouriser folder")
     return load_colorizer(d, device)
 
+# %% ../nbs/08_colorize.ipynb #869ded75
 def colorizers_summary() -> dict:
     "For `film-restore info`: each colouriser and where its weights are (or would go)."
     d = default_colorizer_dir()
@@ -747,6 +772,7 @@ def colorizers_summary() -> dict:
         out[f'colouriser {name}'] = f"weights at {f}" if f.exists() else f"weights absent: {f} (downloads from {url} on first use when online)"
     return out
 
+# %% ../nbs/08_colorize.ipynb #45e78871
 @call_parse
 def colorize_cmd(
     inputs: Annotated[list[str], dict(nargs='+', type=str, metavar='INPUT')],  # image files or folders of them
@@ -793,6 +819,7 @@ def color_training_photos(sources, max_side: int = 512, limit: int | None = None
             if limit and len(imgs) >= limit: return imgs
     return imgs
 
+# %% ../nbs/08_colorize.ipynb #c6ba2f0c
 @call_parse
 def colorize_train_cmd(
     out: Annotated[str, dict(opt=True, required=True)],  # the colouriser folder to write (model.pth, config.json, log.csv)
@@ -851,10 +878,12 @@ def grey_photos(folder, limit: int | None = None) -> list[np.ndarray]:
     if not files: raise FileNotFoundError(f"{folder}: no images here")
     return [load_image(q)[0] for q in files]
 
+# %% ../nbs/08_colorize.ipynb #3cea261d
 def builtin_mean_ab() -> np.ndarray:
     "The mean ab of the built-in colour photos: the mean-colour baseline's one colour (no evaluation photo is looked at)."
     return np.mean([rgb2lab(im)[..., 1:].reshape(-1, 2).mean(0) for im in color_training_photos(['samples'], 256)], 0)
 
+# %% ../nbs/08_colorize.ipynb #91cc75d8
 def colorize_benchmark(sets: dict, models: dict, render_size: int | None = None, out=None, device=None, gallery_n: int = 3) -> dict:
     """Score `models` (name -> 'own', 'eccv16', 'siggraph17', a folder or a model) on each of `sets` (name -> list of RGB
     photos) beside the baselines. A Zhang model whose weights are not here is listed as 'weights absent', never scored.
@@ -881,6 +910,7 @@ def colorize_benchmark(sets: dict, models: dict, render_size: int | None = None,
         atomic_write(Path(out) / 'table.csv', lambda tmp: both.to_csv(tmp))
     return tables
 
+# %% ../nbs/08_colorize.ipynb #f46825b7
 @call_parse
 def colorize_evaluate_cmd(
     data: str | None = None,  # the folder holding the sets (default: $FILM_RESTORE_SHARED_DATA, else ../shared/data)
@@ -920,6 +950,7 @@ def build_critic(arch: str = 'resnet34', pretrained='auto') -> Critic:
     "A NoGAN critic (pretrained per the project's ImageNet-weights policy)."
     return Critic(arch, pretrained)
 
+# %% ../nbs/08_colorize.ipynb #dde937e2
 def gan_images(learn: Learner, pred, yb):
     "(generated RGB, real RGB) of one batch, for a colouriser or a restorer `Learner`."
     m = learn.model
@@ -933,6 +964,7 @@ def gan_images(learn: Learner, pred, yb):
         except ImportError: pred = pred[:, :3]
     return pred.float().clamp(0, 1), yb[0].float()
 
+# %% ../nbs/08_colorize.ipynb #87e8478d
 @torch.no_grad()
 def save_predictions(learn: Learner, out, max_items: int = 10_000) -> tuple[list, list]:
     "NoGAN step 2: write the generator's predictions on the training set (and the real images) as PNGs under `out`."
@@ -951,6 +983,7 @@ def save_predictions(learn: Learner, out, max_items: int = 10_000) -> tuple[list
         if n >= max_items: break
     return real, fake
 
+# %% ../nbs/08_colorize.ipynb #39fd4be3
 class _RealFake(torch.utils.data.Dataset):
     def __init__(self, real, fake): self.items = [(p, 1.) for p in real] + [(p, 0.) for p in fake]
     def __len__(self): return len(self.items)
@@ -972,6 +1005,7 @@ def pretrain_critic(critic: Critic, real, fake, epochs=(30, 10), lr: float = 2e-
     if unfrozen: learn.unfreeze(); learn.fit(unfrozen, lr)
     return learn
 
+# %% ../nbs/08_colorize.ipynb #65c9239c
 def nogan_finetune(learn: Learner, data=None, out='nogan', critic_epochs=(30, 10), critic_lr: float = 2e-5,
                    threshold: float = 0.65, gen_steps: int = 200, gen_lr: float = 1e-5, adv_weight: float = 1.0,
                    max_critic_steps: int = 50, critic_arch: str = 'resnet34', pretrained='auto', max_items: int = 10_000,

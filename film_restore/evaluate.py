@@ -40,12 +40,14 @@ def ssim_value(pred, target):
     p, t = _batch(pred), _batch(target)
     return float(ssim(p, t))
 
+# %% ../nbs/07_evaluate.ipynb #7d3e7438
 def ssim_channels(pred, target):
     "SSIM of each of the three channels, as three grey images."
     if np.array_equal(pred, target): return [1.0]*3
     p, t = _batch(pred), _batch(target)
     return [float(ssim(p[:, c:c+1], t[:, c:c+1])) for c in range(3)]
 
+# %% ../nbs/07_evaluate.ipynb #7bc783af
 def psnr(pred, target, cap=PSNR_CAP):
     "Peak signal-to-noise ratio in dB of two images in [0, 1] (lesson 5's `psnr_per_image`, in float64), capped at `cap`."
     t = lambda a: torch.from_numpy(np.asarray(a, np.float64))[None]
@@ -70,6 +72,7 @@ def none_restorer(img, *args):
     "The do-nothing baseline: the input unchanged, no mask."
     return np.asarray(img, np.float32), None
 
+# %% ../nbs/07_evaluate.ipynb #18388c3e
 def _to_u8(img): return (np.clip(np.asarray(img, np.float32), 0, 1)*255 + 0.5).astype(np.uint8)
 
 def inpaint(img, mask, radius=3, method=cv2.INPAINT_TELEA):
@@ -80,6 +83,7 @@ def inpaint(img, mask, radius=3, method=cv2.INPAINT_TELEA):
     filled = cv2.inpaint(_to_u8(img), mask.astype(np.uint8)*255, radius, method).astype(np.float32)/255
     return np.where(mask[..., None], filled, img).astype(np.float32)
 
+# %% ../nbs/07_evaluate.ipynb #efbfd550
 class OracleRestorer:
     "The TRUE damage mask, filled by OpenCV's Telea inpainting: what perfect detection plus a classical fill gives."
     needs_mask = True
@@ -172,6 +176,7 @@ class ModelRestorer:
         fill = '' if self.fill == 'network' else f', fill={self.fill}'
         return f'ModelRestorer({self.folder}, device={self.device}, precision={self.precision or precision_for(self.device)}{fill})'
 
+# %% ../nbs/07_evaluate.ipynb #9d94a2cd
 def model_restorer(folder, device=None, precision=None, fill='network'):
     "Wrap the trained model saved in `folder` as a restorer callable; `fill='telea'` fills its mask with OpenCV's Telea."
     return ModelRestorer(folder, device=device, precision=precision, fill=fill)
@@ -196,6 +201,7 @@ def _read_soft_mask(path):
 
 def _read_mask(path): return _read_soft_mask(path) > 0
 
+# %% ../nbs/07_evaluate.ipynb #a3fdc0d5
 def _row(r, key):
     try: v = r[key]
     except (KeyError, IndexError): return None
@@ -228,6 +234,7 @@ def load_items(data, split='test', size=None, limit=None):
     if not items: raise ValueError(f'{data}: the {split} split is empty (size={size})')
     return items[:limit] if limit else items
 
+# %% ../nbs/07_evaluate.ipynb #be1e7dc3
 def _call(restorer, img, true_mask):
     if getattr(restorer, 'needs_mask', False):
         if true_mask is None: raise ValueError(f'{restorer!r} needs the true mask, and this dataset has none')
@@ -254,18 +261,19 @@ def image_metrics(restorer, clean, damaged, true_mask=None, soft_mask=None):
     return r
 
 # %% ../nbs/07_evaluate.ipynb #fb230842
-SUMMARY_KEYS = ['ssim', 'ssim_clean', 'psnr', 'psnr_clean', 'psnr_gain', 'delta_ssim', 'mask_precision', 'mask_recall', 'mask_f1']
-
-def _mean_sd(vals):
-    v = np.array([x for x in vals if x is not None and not (isinstance(x, float) and math.isnan(x))], np.float64)
-    return (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0, int(len(v))) if len(v) else (None, None, 0)
-
 def worst_change(per_image):
     "The image whose PSNR fell most against its input: {psnr_gain, name, n_worse (images below their input), n}; None without gains."
     rows = [r for r in per_image if r.get('psnr_gain') is not None]
     if not rows: return None
     w = min(rows, key=lambda r: r['psnr_gain'])
     return dict(psnr_gain=w['psnr_gain'], name=w.get('name'), n_worse=sum(r['psnr_gain'] < 0 for r in rows), n=len(rows))
+
+# %% ../nbs/07_evaluate.ipynb #40f38b19
+SUMMARY_KEYS = ['ssim', 'ssim_clean', 'psnr', 'psnr_clean', 'psnr_gain', 'delta_ssim', 'mask_precision', 'mask_recall', 'mask_f1']
+
+def _mean_sd(vals):
+    v = np.array([x for x in vals if x is not None and not (isinstance(x, float) and math.isnan(x))], np.float64)
+    return (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0, int(len(v))) if len(v) else (None, None, 0)
 
 def summarize(per_image):
     "Mean, s.d. and count of every metric over the images of one restorer; pooled mask precision/recall/F1; the worst PSNR change."
@@ -279,6 +287,7 @@ def summarize(per_image):
     s['worst'] = worst_change(per_image)
     return s
 
+# %% ../nbs/07_evaluate.ipynb #5b143647
 def evaluate(data, restorers, split='test', size=None, out=None, limit=None, gallery_k=4, progress=True):
     "Run every restorer in `restorers` ({name: callable}) over `split` of the dataset at `data`; write a report to `out`."
     items = load_items(data, split, size, limit)
@@ -306,7 +315,6 @@ REFERENCE_ROWS = [  # METHOD.md section 7: SSIM on damaged inputs, SSIM on clean
     ('dissertation: Model 2', (0.88, 0.05), (0.94, 0.04)),
     ('dissertation: Model 3', (0.88, 0.05), (0.98, 0.02)),
 ]
-GALLERY_GAIN = 4.0
 
 def _fmt(d, nd=4):
     if d is None or d.get('mean') is None: return '-'
@@ -333,6 +341,12 @@ def summary_table(results, reference=True):
             lines.append('| ' + ' | '.join([f'*{n}*', f'{a[0]:.2f} ± {a[1]:.2f}', f'{b[0]:.2f} ± {b[1]:.2f}'] + ['-']*(len(hdr) - 3)) + ' |')
     return '\n'.join(lines)
 
+# %% ../nbs/07_evaluate.ipynb #0e6f0672
+def _save_fig(fig, path, dpi=80):
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi)); plt.close(fig)
+    return path
+
 def _hist(results, key, title, path):
     fig, ax = plt.subplots(figsize=(6, 3.2))
     allv = [r[key] for rows in results['images'].values() for r in rows]
@@ -345,10 +359,8 @@ def _hist(results, key, title, path):
     _save_fig(fig, path)
     return fig
 
-def _save_fig(fig, path, dpi=80):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi)); plt.close(fig)
-    return path
+# %% ../nbs/07_evaluate.ipynb #e94bd095
+GALLERY_GAIN = 4.0
 
 def gallery(restorer, items, title=None, gain=GALLERY_GAIN, size=2.0, labels=None):
     "A figure with one row per item: input | prediction | target | |difference| (x `gain`); rows titled by `labels` or item names."
@@ -361,6 +373,7 @@ def gallery(restorer, items, title=None, gain=GALLERY_GAIN, size=2.0, labels=Non
     return show_images(rows, titles=['input', 'prediction', 'target', f'|difference| x{gain:g}'], row_titles=labels or names,
                        size=size, suptitle=title)
 
+# %% ../nbs/07_evaluate.ipynb #41b6ab37
 def _json_safe(o):
     if isinstance(o, dict): return {k: _json_safe(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)): return [_json_safe(v) for v in o]
@@ -424,10 +437,6 @@ def tune_classical(data, split='validation', size=None, limit=None, grid=None, p
     return r, scores
 
 # %% ../nbs/07_evaluate.ipynb #502d76ff
-BASELINES = ('none', 'classical', 'oracle')
-
-def _has_split(data, split): return (Path(data)/f'{split}.csv').exists()
-
 def parse_model_spec(spec, fill='network'):
     "(folder, fills) of a --model value: `DIR` gets `fill` ('network', 'telea' or 'both'); `DIR:telea` / `DIR:network` names its own."
     p = Path(spec)
@@ -437,6 +446,11 @@ def parse_model_spec(spec, fill='network'):
     if fill == 'both': return p, FILLS
     if fill not in FILLS: raise ValueError(f"fill must be one of {', '.join(FILLS)} or both, not {fill!r}")
     return p, (fill,)
+
+# %% ../nbs/07_evaluate.ipynb #318ff585
+BASELINES = ('none', 'classical', 'oracle')
+
+def _has_split(data, split): return (Path(data)/f'{split}.csv').exists()
 
 def make_restorers(models, data, size=None,
                    baselines: bool = True,  # add the baselines none, classical and oracle (--no-baselines: only the restorers named by --model)
@@ -476,6 +490,7 @@ def make_restorers(models, data, size=None,
                 restorers[name] = loaded[key].with_fill(f)
     return restorers
 
+# %% ../nbs/07_evaluate.ipynb #9be4a73e
 @call_parse
 @delegates(make_restorers, but=['models', 'progress'])
 def evaluate_cmd(
