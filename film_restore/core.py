@@ -143,6 +143,7 @@ def check_image(path, formats=None) -> dict:
     if mode not in _OK_MODES: raise ImageReadError(path, f"unsupported image mode {mode!r}")
     return dict(format=_FORMATS.get(fmt, fmt), mode=mode, size=(w, h), pages=pages)
 
+# %% ../nbs/00_core.ipynb #c929547e
 def _exif_block(im, orient) -> bytes|None:
     "The EXIF block of a JPEG or PNG, orientation set to 1 when the pixels were turned upright."
     raw = im.info.get('exif')
@@ -216,6 +217,7 @@ def atomic_write(path, write) -> Path:
         raise
     return path
 
+# %% ../nbs/00_core.ipynb #daefb172
 _EXTS = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
 IMAGE_EXTS = tuple(_EXTS)   # the file types read and written everywhere in the project
 
@@ -233,6 +235,7 @@ def _png_extras(icc, exif) -> list:
     if exif: out.append((b'eXIf', exif[6:] if exif.startswith(b'Exif\x00\x00') else exif))
     return out
 
+# %% ../nbs/00_core.ipynb #0ffa8d8b
 def _png_grey_alpha16(arr) -> bytes:
     "A 16-bit grey+alpha PNG (colour type 4), which neither Pillow nor OpenCV writes: IHDR, one IDAT, IEND."
     h, w = arr.shape[:2]
@@ -242,6 +245,7 @@ def _png_grey_alpha16(arr) -> bytes:
     return (b'\x89PNG\r\n\x1a\n' + _png_chunk(b'IHDR', ihdr) + _png_chunk(b'IDAT', zlib.compress(rows.tobytes(), 6))
             + _png_chunk(b'IEND', b''))
 
+# %% ../nbs/00_core.ipynb #147e865a
 def _to_uint(img, bit_depth):
     a = np.asarray(img)
     if a.dtype == np.uint16 and bit_depth == 16 or a.dtype == np.uint8 and bit_depth == 8: return a
@@ -249,6 +253,7 @@ def _to_uint(img, bit_depth):
     top = 65535 if bit_depth == 16 else 255
     return (np.clip(np.nan_to_num(a.astype(np.float32)), 0, 1) * top + 0.5).astype(np.uint16 if bit_depth == 16 else np.uint8)
 
+# %% ../nbs/00_core.ipynb #b14653ac
 def _encode(arr, fmt, icc, quality, exif=None, f=None):
     "Bytes of `arr` (uint8/uint16; HxW, HxWx2 grey+alpha, HxWx3 or HxWx4 in RGB(A) order) in format `fmt`; written to the file `f` if given."
     if f is None:
@@ -378,6 +383,7 @@ def lab2rgb_tensor(lab: torch.Tensor) -> torch.Tensor:
     from kornia.color import lab_to_rgb
     return lab_to_rgb(lab.float(), clip=True)
 
+# %% ../nbs/00_core.ipynb #902c7472
 def _through_tensor(f, a) -> np.ndarray:
     "Apply a (B,3,H,W) colour conversion `f` to an array of any shape (..., 3)."
     a = np.asarray(a, dtype=np.float32)
@@ -532,6 +538,7 @@ def run_banner(data: str = 'built-in photos') -> str:
 class WeightsUnavailableError(RuntimeError):
     "ImageNet weights were asked for and cannot be had."
 
+# %% ../nbs/00_core.ipynb #e49b77a2
 def _weights_enum(arch):
     from torchvision.models import get_model_weights
     return get_model_weights(arch).DEFAULT
@@ -545,10 +552,12 @@ def weights_available(arch: str) -> bool:
     "True when the ImageNet weights of `arch` are already in the torch cache (nothing is downloaded)."
     return weights_file(arch).exists()
 
+# %% ../nbs/00_core.ipynb #e86fa09e
 def pretrained_off(pretrained) -> bool:
     "Does `pretrained` (a flag or its command-line spelling) ask for no ImageNet weights: False, 'no', 'false'?"
     return pretrained is False or str(pretrained).lower() in ('no', 'false')
 
+# %% ../nbs/00_core.ipynb #17d1555b
 def load_torchvision_model(arch: str, pretrained='auto') -> torch.nn.Module:
     "A torchvision model; `pretrained`: True (ImageNet or a clear error), 'auto' (ImageNet or random with a warning), False."
     from torchvision.models import get_model

@@ -60,6 +60,7 @@ def _clump(cv, rng, s, value):
     pts = np.stack([cx + rad * np.cos(ang), cy + rad * np.sin(ang)], 1) * _SH
     cv2.fillPoly(cv, [pts.round().astype(np.int32)], int(value), cv2.LINE_AA, 4)
 
+# %% ../nbs/02_damage.ipynb #25261d8f
 def _curve(rng, x, y, length, n, wiggle):
     "Points of a smooth random curve: a walk whose direction drifts."
     theta = rng.uniform(0, 2 * np.pi)
@@ -77,6 +78,7 @@ def _hair(cv, rng, s, value, long=False):
     v = value if s >= 0.5 else value * max(s * 2, 0.35)  # sub-pixel hairs on small patches are fainter
     cv2.polylines(cv, [(pts * _SH).round().astype(np.int32)], False, int(v), thick, cv2.LINE_AA, 4)
 
+# %% ../nbs/02_damage.ipynb #98be3dc1
 def _scratch(cv, rng, s, value):
     "A fine scratch: a short, nearly straight thin line in any direction."
     h, w = cv.shape
@@ -93,6 +95,7 @@ def _line_scratch(cv, rng, s, value):
     pts = np.stack([xs, ys], 1)
     cv2.polylines(cv, [(pts * _SH).round().astype(np.int32)], False, int(value * rng.uniform(0.35, 0.8)), 1, cv2.LINE_AA, 4)
 
+# %% ../nbs/02_damage.ipynb #06814155
 def _stain(cv, rng, s, value):
     "A stain: a big soft blob of low opacity."
     h, w = cv.shape
@@ -115,6 +118,7 @@ def quantise8(img) -> np.ndarray:
     "Round a float image in [0, 1] to the 256 levels an 8-bit file holds (as uint8)."
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
+# %% ../nbs/02_damage.ipynb #7289e6b4
 def _grain(rng, shape, sd):
     n = rng.normal(0, sd, shape).astype(np.float32)
     return cv2.GaussianBlur(n, (0, 0), 0.7)
@@ -152,10 +156,12 @@ def _pick(rng, mix):
     fs, ps = zip(*mix)
     return fs[rng.choice(len(fs), p=np.array(ps) / sum(ps))]
 
+# %% ../nbs/02_damage.ipynb #ddfaccf3
 def image_ssim(a, b) -> float:
     "SSIM between two HxWx3 float images in [0, 1] (lesson 0's `ssim`, in float64)."
     return float(ssim(image2tensor(a)[None].double(), image2tensor(b)[None].double()))
 
+# %% ../nbs/02_damage.ipynb #9ed78db0
 def _canvases(shape):
     return [np.zeros(shape, np.uint8) for _ in range(3)]
 
@@ -171,6 +177,7 @@ def _polarity(rng):
     u = rng.random()
     return 0.92 if u < 0.55 else 0.08 if u < 0.9 else 0.5
 
+# %% ../nbs/02_damage.ipynb #c85fc492
 def realistic_damage(img, seed=0, coverage=None) -> DamageResult:
     "Sparse damage like real scans: artefacts until `coverage` (default: log-uniform 0.2%..2.5%) of pixels changed."
     rng = np.random.default_rng(seed)
@@ -460,12 +467,14 @@ def _real_canvases(img, bank, rng, target):
         _paste(canv[which], a, int(rng.integers(-a.shape[0] // 2, H)), int(rng.integers(-a.shape[1] // 2, W)), opacity)
     return canv
 
+# %% ../nbs/02_damage.ipynb #89ccc5a9
 def jpeg_roundtrip(img8, quality: int) -> np.ndarray:
     "Encode an 8-bit HxWx3 RGB image as JPEG at `quality` and decode it again (what a scan saved as JPEG holds)."
     ok, buf = cv2.imencode('.jpg', np.ascontiguousarray(img8[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok: raise RuntimeError("OpenCV could not encode a JPEG")
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
 
+# %% ../nbs/02_damage.ipynb #458e9179
 def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False) -> DamageResult:
     "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets)."
     rng = np.random.default_rng(seed)
@@ -541,6 +550,7 @@ def _stats(xs):
     return {'n': int(len(xs)), 'mean': round(float(xs.mean()), 4), 'sd': round(float(xs.std()), 4),
             'min': round(float(xs.min()), 4), 'max': round(float(xs.max()), 4)}
 
+# %% ../nbs/02_damage.ipynb #4c504543
 def _photo_job(ref, out, sizes, damage, seed, n_random, margin) -> tuple[list | None, str | None]:
     "One photo's patches at every size, damaged and written: `(rows, None)` (rows also saved in .work/), or `(None, why)`."
     # a failure comes back as plain data: an exception raised through a process pool must survive pickling,
@@ -598,6 +608,7 @@ def _check_out(out, settings):
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write_text(marker, json.dumps(settings, indent=1, sort_keys=True))
 
+# %% ../nbs/02_damage.ipynb #a5abea7a
 def _default_margin(src): return 50 if str(src).startswith('flickr:') else 0
 
 def _versions():
@@ -607,6 +618,7 @@ def _versions():
         with contextlib.suppress(Exception): v[d] = version(d)
     return v
 
+# %% ../nbs/02_damage.ipynb #ff3e3ee9
 def contact_sheet(out, rows, n=6, size=None) -> Path:
     "A PNG grid of clean | damaged | mask for the first `n` photos at `size` (default: the largest)."
     out = Path(out)
@@ -664,6 +676,7 @@ def _gather_photos(sources, limit, margin, cache_dir, api_key) -> tuple[list, li
     if not refs: raise ValueError(f"no readable photos in {', '.join(map(str, sources))}")
     return refs, skipped
 
+# %% ../nbs/02_damage.ipynb #26977f69
 def _run_photo_jobs(jobs, workers, progress) -> tuple[dict, list]:
     "Run `_photo_job` on every job, in `workers` processes when it can: ({photo id: rows}, [[photo id, why it failed]])."
     results, failed = {}, []
@@ -697,6 +710,7 @@ def _run_photo_jobs(jobs, workers, progress) -> tuple[dict, list]:
     bar.close()
     return results, failed
 
+# %% ../nbs/02_damage.ipynb #5d8a899b
 def _write_dataset(out, settings, rows, n_photos, sizes, skipped) -> dict:
     "The split CSVs, the manifest and the contact sheet of a built dataset; returns the manifest."
     for sp in ('train', 'validation', 'test'):
@@ -713,6 +727,7 @@ def _write_dataset(out, settings, rows, n_photos, sizes, skipped) -> dict:
     if rows: contact_sheet(out, rows)
     return manifest
 
+# %% ../nbs/02_damage.ipynb #72344217
 def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0, limit=None, n_random=None, margin=None,
                   split='auto', workers=2, progress=True, api_key=None, cache_dir=None, ratios=(0.8, 0.1, 0.1)) -> dict:
     "Build a paired dataset from `sources` into `out` (layout in DEVELOPING.md); returns the manifest."

@@ -94,6 +94,7 @@ def sample_photos() -> list[Path]:
     d = samples_dir()
     return sorted(f for f in d.iterdir() if f.suffix.lower() in IMAGE_EXTS and not f.name.startswith('.')) if d.is_dir() else []
 
+# %% ../nbs/01_data.ipynb #3480d25e
 def _sorted_unique(photos: list[PhotoRef], skipped, limit=None) -> PhotoList:
     "Sort by id (deterministic order) and keep the first `limit`."
     ids = unique_ids([p.id for p in photos])
@@ -101,6 +102,7 @@ def _sorted_unique(photos: list[PhotoRef], skipped, limit=None) -> PhotoList:
     photos = sorted(photos, key=lambda p: p.id)
     return PhotoList(photos[:limit] if limit is not None else photos, list(skipped))
 
+# %% ../nbs/01_data.ipynb #d20754a5
 def builtin_photos() -> PhotoList:
     "The sample photos in `film_restore/samples/` plus colour photos that scikit-image and scikit-learn ship."
     photos, skipped = [], []
@@ -152,10 +154,6 @@ def folder_photos(folder, recursive: bool = True, check: str = 'quick') -> Photo
     return _sorted_unique(photos, skipped)
 
 # %% ../nbs/01_data.ipynb #12855847
-_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
-
-class _Retryable(Exception): pass
-
 def _sha256(path, chunk=1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -166,12 +164,18 @@ def _write_json(path: Path, obj) -> None:
     "Write `obj` as JSON atomically (temp file, then `os.replace`)."
     atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(obj, indent=1, sort_keys=True)))
 
+# %% ../nbs/01_data.ipynb #4387afa4
 def _url_name(url: str) -> tuple[str, str]:
     "(stem, extension) for the file that `url` is saved as."
     name = urllib.parse.unquote(Path(urllib.parse.urlsplit(url).path).name)
     stem, ext = os.path.splitext(name)
     if ext.lower() not in IMAGE_EXTS: stem, ext = name, '.jpg'
     return slugify(stem or hashlib.sha1(url.encode()).hexdigest()[:12]), ext.lower()
+
+# %% ../nbs/01_data.ipynb #d18177b4
+_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+class _Retryable(Exception): pass
 
 def _with_retries(fn, what: str, retries: int, backoff: float):
     "Call `fn()`; on a retryable failure try again up to `retries` more times, pausing `backoff`, 2*`backoff`, ..."
@@ -181,6 +185,7 @@ def _with_retries(fn, what: str, retries: int, backoff: float):
             if attempt == retries: raise RuntimeError(f"{what}: gave up after {retries + 1} attempts ({e})") from e
             time.sleep(backoff * 2 ** attempt)
 
+# %% ../nbs/01_data.ipynb #54d042c0
 def _fetch(session, url: str, dest: Path, timeout: float) -> None:
     "Download `url` to `dest` through `dest.part`, resuming a partial `.part` with a Range request."
     part = dest.with_name(dest.name + '.part')
@@ -203,6 +208,7 @@ def _fetch(session, url: str, dest: Path, timeout: float) -> None:
     if expected is not None and got != expected: raise _Retryable(f"connection closed after {got} of {expected} bytes")
     os.replace(part, dest)
 
+# %% ../nbs/01_data.ipynb #5e1f2dfd
 def download_urls(urls, out_dir, retries: int = 3, timeout: float = 30, names=None, backoff: float = 1.0,
                   progress: bool = True, session: requests.Session|None = None) -> PhotoList:
     "Download `urls` into `out_dir` (resumable; SHA-256 of each file in `out_dir/downloads.json`); failures go to `skipped`."
@@ -356,6 +362,7 @@ def _resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
     if w <= img.shape[1] and h <= img.shape[0]: return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
     return np.clip(cv2.resize(img, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
 
+# %% ../nbs/01_data.ipynb #b071afd6
 def crop_margin(img: np.ndarray, px: int = 50) -> np.ndarray:
     "Cut `px` pixels off every side (a scan's frame); an error if that would leave nothing."
     h, w = img.shape[:2]
@@ -363,6 +370,7 @@ def crop_margin(img: np.ndarray, px: int = 50) -> np.ndarray:
     if 2 * px >= min(h, w): raise ValueError(f"a {px} px margin on each side leaves nothing of a {w}x{h} image; use a smaller margin")
     return img[px:h - px, px:w - px] if px else img
 
+# %% ../nbs/01_data.ipynb #afe164f9
 def resize_short_side(img: np.ndarray, size: int = 516) -> np.ndarray:
     "Scale so that the shorter side is `size` px, keeping the aspect ratio (`INTER_AREA` when shrinking)."
     h, w = img.shape[:2]
@@ -370,6 +378,7 @@ def resize_short_side(img: np.ndarray, size: int = 516) -> np.ndarray:
     nh, nw = (size, max(size, round(w * s))) if h <= w else (max(size, round(h * s)), size)
     return _resize(img, nw, nh)
 
+# %% ../nbs/01_data.ipynb #034c336a
 def center_crop(img: np.ndarray, size: int) -> np.ndarray:
     "The `size` x `size` square at the centre of `img`."
     h, w = img.shape[:2]

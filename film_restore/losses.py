@@ -72,10 +72,12 @@ def _dist(name):
     if name not in DISTANCES: raise ValueError(f"unknown distance {name!r}; choose one of {sorted(DISTANCES)}")
     return DISTANCES[name]
 
+# %% ../nbs/05_losses.ipynb #cbf27bb5
 def plain(t):
     "A fastai `TensorImage` (or other tensor subclass) as a plain `torch.Tensor`, so functions of mixed subclasses work."
     return t.as_subclass(torch.Tensor) if isinstance(t, torch.Tensor) and type(t) is not torch.Tensor else t
 
+# %% ../nbs/05_losses.ipynb #9429699a
 _WARNED = set()
 def _warn_once(key, msg):
     if key in _WARNED: return
@@ -83,6 +85,7 @@ def _warn_once(key, msg):
     warnings.warn(msg, UserWarning, stacklevel=3)
     print(f"WARNING: {msg}", file=sys.stderr)
 
+# %% ../nbs/05_losses.ipynb #b6e40703
 RANDOM_VGG_MSG = ("a VGG feature loss without ImageNet weights measures little: vgg16_bn has random weights here, "
                   "so its content and style terms compare random projections of the pixels")
 
@@ -246,6 +249,7 @@ def ssim_metric(pred, clean, mask=None):
     "Mean SSIM (11x11 Gaussian window, data range 1) of the output image against the clean target."
     return ssim(_image(pred), plain(clean).float(), 11)
 
+# %% ../nbs/05_losses.ipynb #571705a4
 PSNR_CAP = 100.0   # dB: what identical images score, instead of infinity
 
 def psnr_per_image(a, b, cap: float = PSNR_CAP):
@@ -258,10 +262,12 @@ def psnr_metric(pred, clean, mask=None):
     "Mean per-image PSNR in dB (capped at 100 dB for identical images)."
     return psnr_per_image(_image(pred), plain(clean)).mean()
 
+# %% ../nbs/05_losses.ipynb #436f6882
 def mse_metric(pred, clean, mask=None):
     "Per-pixel mean squared error of the output image."
     return F.mse_loss(_image(pred), plain(clean).float())
 
+# %% ../nbs/05_losses.ipynb #54dc7ee5
 class NamedMetric(AvgMetric):
     "fastai's `AvgMetric` with a chosen name for the log."
     def __init__(self, func, name): super().__init__(func); self._name = name
@@ -281,6 +287,7 @@ class LossTerm(AvgMetric):
     @property
     def name(self): return self.key
 
+# %% ../nbs/05_losses.ipynb #ccb2385b
 def _mask_counts(pred, mask, thresh=0.5):
     logit = split_output(plain(pred))[1]
     if logit is None: raise ValueError("mask metrics need a damage-aware output (B,4,H,W)")
@@ -297,6 +304,7 @@ def mask_f1_metric(pred, clean, mask):
     tp, npred, ntrue = _mask_counts(pred, mask)
     return 2 * tp / (npred + ntrue) if npred + ntrue > 0 else torch.tensor(1.0)
 
+# %% ../nbs/05_losses.ipynb #4e3bca33
 def restore_metrics(aware: bool = False):
     "SSIM, PSNR, MSE as fastai metrics; for an aware model also the mask's recall and F1 (is it finding the damage?)."
     ms = [NamedMetric(ssim_metric, 'ssim'), NamedMetric(psnr_metric, 'psnr'), NamedMetric(mse_metric, 'mse')]
@@ -317,6 +325,7 @@ def probe_body(pretrained='auto'):
         _BODIES[pretrained] = body
     return _BODIES[pretrained]
 
+# %% ../nbs/05_losses.ipynb #fa4487ae
 def relu_layers(body):
     "The five probed ReLU modules of a VGG16-bn feature body, by their indices in `VGG_RELU_IDS`."
     mods = list(body.children()) if not hasattr(body, 'features') else list(body.features.children())
@@ -341,6 +350,7 @@ class ReluHooks:
         for h in self.handles: h.remove()
         self.handles = []
 
+# %% ../nbs/05_losses.ipynb #ef558137
 def _as_batch(img):
     x = img if isinstance(img, torch.Tensor) else image2tensor(np.asarray(img, np.float32))
     return (x if x.ndim == 4 else x[None]).float()

@@ -119,6 +119,7 @@ def _reflect(idx: np.ndarray, n: int) -> np.ndarray:
     i = np.mod(idx, period)
     return np.where(i >= n, period - i, i)
 
+# %% ../nbs/09_restore.ipynb #8069bcee
 def _model_device(model) -> torch.device:
     p = next(iter(model.parameters()), None)
     return p.device if p is not None else torch.device('cpu')
@@ -130,12 +131,14 @@ def _tiling_input(img) -> tuple[np.ndarray, float|None]:
     if img.dtype in (np.uint8, np.uint16): return img, float(np.iinfo(img.dtype).max)
     return (img if img.dtype == np.float32 else img.astype(np.float32)), None
 
+# %% ../nbs/09_restore.ipynb #6428f1fa
 def _model_cut(model, mask_threshold: float|None = None, max_defect_size: int|None = None) -> tuple[float, int|None]:
     "`(threshold, max_defect_size)` of the cut: the arguments where given, else the model's own (threshold 0.5 without one)."
     thr = mask_threshold if mask_threshold is not None else (getattr(model, 'mask_threshold', None) or 0.5)
     if not 0 < thr < 1: raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {thr}")
     return thr, (max_defect_size if max_defect_size is not None else getattr(model, 'max_defect_size', None))
 
+# %% ../nbs/09_restore.ipynb #4ef37a98
 def _tile_tensor(img: np.ndarray, y0: int, y1: int, x0: int, x1: int, top: float|None, device) -> torch.Tensor:
     "The tile `[y0:y1, x0:x1]` of `img` as a 1x3xhxw float tensor in [0, 1] on `device`, reflected where it runs past the image."
     H, W = img.shape[:2]
@@ -144,17 +147,20 @@ def _tile_tensor(img: np.ndarray, y0: int, y1: int, x0: int, x1: int, top: float
     if top is not None: t = t.astype(np.float32) / np.float32(top)   # in float one tile at a time
     return torch.from_numpy(np.ascontiguousarray(t.transpose(2, 0, 1)))[None].to(device)
 
+# %% ../nbs/09_restore.ipynb #70f3c82f
 def _shift_band(arrays, held: int, kept: int):
     "Move the band of rows down: the last `kept` of the `held` rows of each array go to its top, the rest is zeroed."
     for a in arrays:
         if kept: a[:kept] = a[held - kept:held]
         a[kept:] = 0
 
+# %% ../nbs/09_restore.ipynb #6f2ab2ac
 def _keep_outside(res: np.ndarray, img: np.ndarray, mask: np.ndarray, fill: str = 'network'):
     "Outside `mask`, `res` becomes the input itself, bit for bit (a band at a time: no HxW temporary); inside, Telea's fill if asked."
     for r in range(0, len(res), 1024): np.copyto(res[r:r + 1024], img[r:r + 1024], where=~mask[r:r + 1024, :, None])
     if fill == 'telea': np.copyto(res, telea_fill(img, mask), where=mask[..., None])   # the mask filled from its surroundings
 
+# %% ../nbs/09_restore.ipynb #52fe407e
 def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, device=None, precision=None,
                   progress: bool = False, mask_threshold: float|None = None,
                   max_defect_size: int|None = None, fill: str|None = None) -> tuple[np.ndarray, np.ndarray|None]:
@@ -228,6 +234,7 @@ def load_colorize_fn(model=None, device=None):
     except FileNotFoundError as e: raise NoModelError(f"--colorize: no colour model: {e}") from None
     return lambda img: colorize_array(cm, img, device=device)
 
+# %% ../nbs/09_restore.ipynb #bb4d8705
 OUT_FORMATS = {'same': None, 'png': '.png', 'tiff': '.tif', 'jpeg': '.jpg'}  # --format: the result's type
 _SUFFIX_FORMAT = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
 
@@ -236,6 +243,7 @@ def output_name(name, out_format: str = 'same') -> str:
     if out_format not in OUT_FORMATS: raise ValueError(f"unknown output format {out_format!r}; choose one of {', '.join(OUT_FORMATS)}")
     p = Path(name); return p.name if OUT_FORMATS[out_format] is None else p.stem + OUT_FORMATS[out_format]
 
+# %% ../nbs/09_restore.ipynb #0cc77899
 def mask_path(out_path) -> Path:
     "Where `--save-mask` writes the damage mask of the result `out_path`."
     out_path = Path(out_path); return out_path.with_name(out_path.stem + '_mask.png')
@@ -244,6 +252,7 @@ def review_path(out_path) -> Path:
     "Where `--review` writes the side-by-side review picture of the result `out_path`."
     out_path = Path(out_path); return out_path.with_name(out_path.stem + '_review.jpg')
 
+# %% ../nbs/09_restore.ipynb #4aae6ee4
 def _same_file(a, b) -> bool:
     a, b = Path(a), Path(b)
     if a.exists() and b.exists(): return os.path.samefile(a, b)
@@ -567,6 +576,18 @@ class QuickstartPlan:
     @property
     def restored(self) -> Path: return self.out / 'restored'
 
+# %% ../nbs/09_restore.ipynb #4b084a70
+def _stage(plan: QuickstartPlan, name: str, what: str, log=print) -> bool:
+    "Whether stage `name` runs now: not when its marker says an earlier run finished it. Says which."
+    if (plan.out / f'.{name}.done').exists():
+        log(f'[{name}] already done, skipping (delete {plan.out}/.{name}.done to redo)'); return False
+    log(f'[{name}] {what}'); return True
+
+def _mark(plan: QuickstartPlan, name: str):
+    "Stage `name` finished: its marker, so that the next run skips it."
+    (plan.out / f'.{name}.done').write_text(time.strftime('%Y-%m-%d %H:%M:%S'))
+
+# %% ../nbs/09_restore.ipynb #c495e3e2
 def _default_start():
     "The shipped default model's folder when it is installed and of the compact residual aware kind (so its weights fit), else None."
     d = Path(DEFAULT_MODEL_DIR)
@@ -587,16 +608,6 @@ def quickstart_plan(out='film_restore_quickstart',  # folder for everything it m
     if minutes is None: minutes = None if gpu else (0.5 if fast else 5.0)
     sizes = (64, 128) if fast else ((64, 128, 256) if gpu else (64, 128))
     return QuickstartPlan(Path(out), fast, device, minutes, sizes, seed, None if from_scratch else _default_start())
-
-def _stage(plan: QuickstartPlan, name: str, what: str, log=print) -> bool:
-    "Whether stage `name` runs now: not when its marker says an earlier run finished it. Says which."
-    if (plan.out / f'.{name}.done').exists():
-        log(f'[{name}] already done, skipping (delete {plan.out}/.{name}.done to redo)'); return False
-    log(f'[{name}] {what}'); return True
-
-def _mark(plan: QuickstartPlan, name: str):
-    "Stage `name` finished: its marker, so that the next run skips it."
-    (plan.out / f'.{name}.done').write_text(time.strftime('%Y-%m-%d %H:%M:%S'))
 
 # %% ../nbs/09_restore.ipynb #10e1e556
 def quickstart_data(plan: QuickstartPlan, log=print):
@@ -717,6 +728,7 @@ def _verdict(rows) -> str:
     return (f"The model is ahead of {' and '.join(ahead)} on SSIM for damaged inputs." if len(ahead) == len(others) else
             f"The model is NOT ahead of {', '.join(n for n in others if n not in ahead)} on SSIM for damaged inputs: train longer (--minutes).")
 
+# %% ../nbs/09_restore.ipynb #e57dcb16
 def write_quickstart_report(out, rows, pictures, notes) -> tuple[Path, Path]:
     "`report.md` and `report.html` in `out`: notes, the table (model vs baselines), and before/after pictures."
     out = Path(out)
@@ -742,6 +754,7 @@ def write_quickstart_report(out, rows, pictures, notes) -> tuple[Path, Path]:
     (out / 'report.html').write_text('\n'.join(h), encoding='utf-8')
     return out / 'report.html', out / 'report.md'
 
+# %% ../nbs/09_restore.ipynb #f67746ca
 def quickstart_notes(plan: QuickstartPlan, tr: dict, seconds: float) -> list[str]:
     "Step 6b, the report's notes: what data, which model trained how long, where the results are, how long the run took."
     notes = [f'data: {plan.data} (built-in photos, real damage shapes, sizes {", ".join(map(str, tr.get("sizes", plan.sizes)))})',
