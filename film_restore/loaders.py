@@ -26,8 +26,6 @@ __all__ = ['make_toy_dataset', 'read_split', 'test_items', 'TensorDamageMask', '
            'paired_aug_transforms', 'get_dls', 'show_triples', 'show_batch']
 
 # %% ../nbs/03_loaders.ipynb #ee77d2bf
-_TOY_PHOTOS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'immunohistochemistry', 'hubble_deep_field', 'cat', 'colorwheel')
-
 def _toy_damage(clean: np.ndarray, rng: np.random.Generator):
     "Draw random dust specks and scratches on a uint8 HxWx3 image: returns (damaged uint8, mask uint8)."
     import cv2
@@ -50,6 +48,9 @@ def _toy_damage(clean: np.ndarray, rng: np.random.Generator):
     differs = (damaged != clean).any(axis=2)
     mask = np.where(differs, np.maximum(np.round(alpha * 255), 1), 0).astype(np.uint8)
     return damaged, mask
+
+# %% ../nbs/03_loaders.ipynb #a6602eaa
+_TOY_PHOTOS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'immunohistochemistry', 'hubble_deep_field', 'cat', 'colorwheel')
 
 def _write_csv(df: pd.DataFrame, path: Path): atomic_write(path, lambda p: df.to_csv(p, index=False))
 def _atomic_text(path: Path, text: str): atomic_write(path, lambda p: Path(p).write_text(text))
@@ -119,6 +120,7 @@ class PILDamageMask(PILBase):
     "An 8-bit grey damage mask image."
     _open_args, _tensor_cls, _show_args = {'mode': 'L'}, TensorDamageMask, {'cmap': 'gray'}
 
+# %% ../nbs/03_loaders.ipynb #2dc8312d
 def _subclasses(cls):
     return {cls}.union(*(_subclasses(c) for c in cls.__subclasses__()))
 

@@ -102,10 +102,6 @@ class TimeBudget(Callback):
             raise CancelFitException()
 
 # %% ../nbs/06_training.ipynb #30e2e4d3
-def _atomic_savefig(fig, path, dpi=72):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi))
-
 def prediction_grid(model, damaged, clean, mask=None, n=4, device=None):
     "A figure: per image, input, prediction, target, |prediction - target| x4, and the damage mask for aware models."
     import matplotlib.pyplot as plt
@@ -121,6 +117,11 @@ def prediction_grid(model, damaged, clean, mask=None, n=4, device=None):
     titles = ['input', 'prediction', 'target', '|difference| x4'] + (['damage p'] if logit is not None else [])
     fig = show_images(rows, titles=titles, size=1.8)
     return fig
+
+# %% ../nbs/06_training.ipynb #57082673
+def _atomic_savefig(fig, path, dpi=72):
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi))
 
 class EpochPictures(Callback):
     "After every epoch (every n_epoch//10-th in long stages), save `prediction_grid` of a fixed validation batch to `folder/eNNN_sS_SIZEpx.png`."
@@ -141,6 +142,7 @@ class EpochPictures(Callback):
         plt.close(fig)
         self.model.train(was_training)
 
+# %% ../nbs/06_training.ipynb #5a7d1208
 class StageCSVLogger(CSVLogger):
     "fastai's `CSVLogger`, one file for all stages: header once, rows prefixed with stage, size and frozen."
     def __init__(self, fname='log.csv', stage: int = 0, size: int = 0, frozen: bool = False, first_epoch: int = 0):
@@ -159,6 +161,7 @@ class StageCSVLogger(CSVLogger):
         self.file.write(','.join(str(t) for t in log) + '\n'); self.file.flush(); os.fsync(self.file.fileno())
         self.old_logger(log[4:])
 
+# %% ../nbs/06_training.ipynb #3b32b035
 class Checkpoint(Callback):
     "After every epoch save model + optimizer to `checkpoints/last.pth` (atomically) and the schedule position to `state.json`."
     order = 70
@@ -285,6 +288,7 @@ def _wrap_dl_on_cpu(trainer, dl):
     "`DistributedTrainer._wrap_dl`, with `CPUDistributedDL`."
     return dl if isinstance(dl, DistributedDL) else CPUDistributedDL(dl, device=trainer.learn.model.device)
 
+# %% ../nbs/06_training.ipynb #84682cf5
 class RankZeroWrites(Callback):
     "When several processes train, only rank 0 logs, draws and checkpoints; a time budget, or a slice smaller than a batch, is refused."
     order = -20   # before the callbacks it switches off
@@ -301,6 +305,7 @@ class RankZeroWrites(Callback):
             for cb in self.learn.cbs:
                 if isinstance(cb, self.writers): cb.run = False   # for this fit only: fastai sets `run` back after it
 
+# %% ../nbs/06_training.ipynb #0ffb4090
 @contextmanager
 def distributed_context(learn, sync_bn: bool | None = None, **kwargs):
     "fastai's `learn.distrib_ctx(...)` when this process is one of several (`accelerate launch`, `torchrun`); otherwise nothing."
@@ -353,6 +358,7 @@ class StepLosses(Callback):
         if is_distributed(): torch.distributed.all_reduce(l); l /= num_distrib()
         self.values = l.tolist()
 
+# %% ../nbs/06_training.ipynb #0406ff3e
 class FrozenBN(Callback):
     "Keep BatchNorm in eval mode while training: it normalises with its running statistics, each image on its own."
     order = 1   # after fastai's TrainEvalCallback has put the model in train mode
@@ -360,6 +366,7 @@ class FrozenBN(Callback):
         for m in self.learn.model.modules():
             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm): m.eval()
 
+# %% ../nbs/06_training.ipynb #b385e6be
 def equivalence_run(out=None, steps: int = 6, bs: int = 4, size: int = 32, lr: float = 0.5, bn: str = 'frozen',
                     seed: int = 0) -> dict:
     "Train the compact restorer `steps` SGD steps on `equivalence_batches`, here or split over the launched processes."
@@ -383,6 +390,7 @@ def equivalence_run(out=None, steps: int = 6, bs: int = 4, size: int = 32, lr: f
         atomic_write(out / 'result.json', lambda p: Path(p).write_text(json.dumps(res)))
     return dict(res, params=params)
 
+# %% ../nbs/06_training.ipynb #92b6e3bc
 def loss_gap(one: dict, many: dict) -> pd.DataFrame:
     "Per step: the loss of one process, of several, and their absolute and relative difference."
     a, b = np.array(one['losses'], dtype=np.float64), np.array(many['losses'], dtype=np.float64)
@@ -445,6 +453,7 @@ def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, f
                     stability=R['stability'] if stability is None else stability, num_workers=num_workers,
                     encoder_imagenet=_encoder_pretrained(arch, pretrained))
 
+# %% ../nbs/06_training.ipynb #6292a418
 def stage_dls(plan, stage: dict):
     "The DataLoaders for one `stage` of `plan`: its patch size and batch size."
     return get_dls(plan.data, stage['size'], bs=stage['bs'], seed=plan.seed, num_workers=plan.num_workers, device=plan.device,

@@ -95,6 +95,7 @@ class Restorer(nn.Module):
             img = torch.where(self.hard_mask(logit), img, x)
         return torch.cat([img, logit], dim=1)
 
+# %% ../nbs/04_unet.ipynb #152599ba
 def dilate_mask(mask, radius: int = 0, inplace: bool = False):
     "Grow a boolean mask (torch (B,1,H,W) or numpy HxW) by `radius` pixels in every direction (a square); `inplace`: in the numpy mask's own memory."
     if not radius: return mask
@@ -103,6 +104,7 @@ def dilate_mask(mask, radius: int = 0, inplace: bool = False):
         return cv2.dilate(m, np.ones((2 * radius + 1,) * 2, np.uint8), dst=m).view(bool)
     return F.max_pool2d(mask.float(), 2 * radius + 1, 1, radius) > 0
 
+# %% ../nbs/04_unet.ipynb #482c8342
 def split_output(out):
     "Split a restorer's output into `(image (B,3,H,W), mask_logit (B,1,H,W) or None)`."
     if out.shape[1] == 4: return out[:, :3], out[:, 3:4]
@@ -157,6 +159,7 @@ def compact_body(widths=(16, 32, 64, 128), n_in: int = 3) -> nn.Sequential:
     stages = [nn.Sequential(ConvLayer(a, b, stride=2), ConvLayer(b, b)) for a, b in zip(w[:-1], w[1:])]
     return nn.Sequential(stem, *stages)
 
+# %% ../nbs/04_unet.ipynb #e52336c6
 def _thin_head(unet: DynamicUnet, head: int, n_in: int, n_out: int, norm_type, init=nn.init.kaiming_normal_):
     "Replace DynamicUnet's full-resolution end by a narrow one: 4x PixelShuffle to `head` channels, last cross, ResBlock, 1x1 conv."
     kinds = [type(l).__name__ for l in unet.layers]
