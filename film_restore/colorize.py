@@ -32,7 +32,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastai.vision.all import (DataLoaders, Learner, DynamicUnet, create_body, NormType, SelfAttention,
-                               params, BCEWithLogitsLossFlat, load_model)
+                               params, BCEWithLogitsLossFlat)
 from fastcore.script import call_parse, CliError
 
 from .core import (deprecated_alias, atomic_write, progress_bar, plain_bars, pretrained_off, IMAGE_EXTS, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
@@ -41,7 +41,7 @@ from .core import (deprecated_alias, atomic_write, progress_bar, plain_bars, pre
 from .unet import compact_body, IMAGENET_MEAN, IMAGENET_STD
 from .evaluate import psnr, ssim_value
 from .training import (TimeBudget, Checkpoint, StageCSVLogger, fit_one_cycle_from, fit_to_budget,
-                                   save_checkpoint, seconds_per_image, _find_state, _bool_or_auto, _encoder_pretrained)
+                                   save_checkpoint, seconds_per_image, _find_state, _resume_checkpoint, _load_start_weights, _bool_or_auto, _encoder_pretrained)
 
 # %% ../nbs/08_colorize.ipynb #f47305eb
 _D65 = np.array([0.95047, 1.0, 1.08883])
@@ -355,18 +355,9 @@ def _colour_resume(learn, resume, out, device) -> dict | None:
                 if p.exists(): shutil.rmtree(p) if p.is_dir() else p.unlink()
     if state is not None:
         if state.get('task') != 'colorize': raise ValueError(f"{ck_dir}: a restorer's checkpoint, not a colouriser's")
-        if learn.opt is None: learn.create_opt()
-        try: load_model(ck_dir / 'last.pth', learn.model, learn.opt, with_opt=True, device=device, weights_only=True)
-        except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint this colouriser can resume ({type(e).__name__}: {str(e)[:200]})") from None
-        if out is not None and ck_dir != (out / 'checkpoints').resolve():
-            (out / 'checkpoints').mkdir(exist_ok=True); shutil.copy(ck_dir / 'last.pth', out / 'checkpoints' / 'last.pth')
+        _resume_checkpoint(learn, ck_dir, out, device)   # lesson 6's: tensors only, kept in out/checkpoints
         print(f"resuming {ck_dir}: stage {state['stage']}, after epoch {state['epoch']}")
-    elif resume:                   # a finished colouriser folder (or its model.pth): start from its weights
-        src = Path(resume) / 'model.pth' if Path(resume).is_dir() else Path(resume)
-        if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a colouriser (model.pth)")
-        try: learn.model.load_state_dict(torch.load(src, map_location='cpu', weights_only=True))
-        except Exception as e: raise ValueError(f"{src}: not weights this colouriser can load ({type(e).__name__}: {str(e)[:200]})") from None
-        print(f"starting from the weights in {src}")
+    elif resume: _load_start_weights(learn.model, resume, what='colouriser')   # a finished colouriser: start from its weights
     return state
 
 # %% ../nbs/08_colorize.ipynb #bf3c20fa

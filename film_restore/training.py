@@ -480,12 +480,12 @@ def _find_state(resume) -> tuple[Path, dict] | tuple[None, None]:
             except json.JSONDecodeError as e: raise ValueError(f"{d / 'state.json'}: not a training state ({e})") from None
     return None, None
 
-def _load_start_weights(model, resume):
-    "Load a finished model's weights (a model folder or a model.pth) into `model`."
+def _load_start_weights(model, resume, what: str = 'model'):
+    "Load a finished `what`'s weights (its folder or its model.pth) into `model` (lesson 8's colouriser starts the same way)."
     src = Path(resume); src = src / 'model.pth' if src.is_dir() else src
-    if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a model (model.pth)")
+    if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a {what} (model.pth)")
     try: model.load_state_dict(torch.load(src, map_location='cpu', weights_only=True))
-    except Exception as e: raise ValueError(f"{src}: not weights this model can load ({type(e).__name__}: {str(e)[:200]})") from None
+    except Exception as e: raise ValueError(f"{src}: not weights this {what} can load ({type(e).__name__}: {str(e)[:200]})") from None
     print(f"starting from the weights in {src}")
 
 def start_schedule(plan, model, resume=None, epochs_scale: float = 1.0) -> AttrDict:
@@ -510,11 +510,11 @@ def _metric_cbs(loss, aware=False):
     return restore_metrics(aware) + [LossTerm(k) for k in loss.metric_names]
 
 def _resume_checkpoint(learn, ck_dir, out, device):
-    "Load an interrupted run's weights and optimiser state (tensors only: no code runs) and keep them in `out`."
+    "Load an interrupted run's weights and optimiser state (tensors only: no code runs) and keep them in `out` (if given)."
     if learn.opt is None: learn.create_opt()
     try: load_model(ck_dir / 'last.pth', learn.model, learn.opt, with_opt=True, device=device, weights_only=True)
     except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint that can be resumed ({type(e).__name__}: {str(e)[:200]})") from None
-    if ck_dir.resolve() != (out / 'checkpoints').resolve():
+    if out is not None and ck_dir.resolve() != (out / 'checkpoints').resolve():
         (out / 'checkpoints').mkdir(exist_ok=True); shutil.copy(ck_dir / 'last.pth', out / 'checkpoints' / 'last.pth')
 
 def _add_wandb(learn, recipe, config):
