@@ -17,6 +17,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from fastai.callback.core import Callback
 from fastai.callback.hook import hook_outputs
 from fastai.metrics import AvgMetric
+from .damage import synthesize_damage   # the probe damages its photos as lesson 2 does
 from .core import (deprecated_alias, ssim, load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
                                load_image, image2tensor, tensor2image, show_images, ImageReadError)
 from .unet import split_output, IMAGENET_MEAN, IMAGENET_STD
@@ -467,7 +468,6 @@ def probe_images(paths, preset='realistic', seed=0, k=9, pretrained='auto', max_
         h, w = img.shape[:2]
         if max(h, w) > max_side:
             s = max_side/max(h, w); img = cv2.resize(img, (max(1, round(w*s)), max(1, round(h*s))), interpolation=cv2.INTER_AREA)
-        from film_restore.damage import synthesize_damage
         pairs.append((img, synthesize_damage(img, preset=preset, seed=seed+i).damaged)); names.append(Path(p).stem)
     t = probe_table(pairs, k, body, names, progress=progress)
     t.update(preset=preset, seed=seed, pretrained=str(pretrained), imagenet_weights=bool(getattr(body, 'imagenet', False)),

@@ -19,16 +19,15 @@ import torch
 from fastcore.meta import delegates
 from fastcore.script import anno_parser, call_parse, CliError
 
-from .core import (deprecated_alias, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
+from .core import (deprecated_alias, system_info, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .data import sample_photos
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
-from .core import system_info
-from .damage import build_dataset, build_data_cmd
+from .damage import build_dataset, build_data_cmd, synthesize_damage
 from .losses import probe_cmd
 from .training import train_recipe, RECIPES, _bool_or_auto, is_distributed, end_distributed
 from fastai.torch_core import rank_distrib
-from .evaluate import evaluate_cmd
+from .evaluate import evaluate, make_restorers, evaluate_cmd
 from .colorize import (colorize_cmd, colorize_train_cmd, colorize_evaluate_cmd, colorizers_summary, nogan_finetune,
                                    colorize_array, resolve_colorizer)
 
@@ -648,10 +647,9 @@ def _summary_rows(results) -> list[dict]:
 
 def _evaluate_stage(data, model_dir, out, size, device, also=()):
     "Evaluate the quickstart's model (and the models in `also`, e.g. the one it started from) beside the baselines."
-    from film_restore import evaluate as ev
-    restorers = ev.make_restorers([str(model_dir), *map(str, also)], data, size=size, baselines=True, device=device)
+    restorers = make_restorers([str(model_dir), *map(str, also)], data, size=size, baselines=True, device=device)
     kw = dict(size=size) if size is not None else {}
-    return ev.evaluate(data, restorers, split='test', out=out, **kw)
+    return evaluate(data, restorers, split='test', out=out, **kw)
 
 def quickstart_evaluate(plan: QuickstartPlan, tr: dict, log=print) -> list[dict]:
     "Step 4, evaluate: the model (and the one it started from) beside the no-op and classical baselines on the test split; returns the table's rows."
@@ -668,7 +666,6 @@ def quickstart_evaluate(plan: QuickstartPlan, tr: dict, log=print) -> list[dict]
 # %% ../nbs/09_restore.ipynb #5a4b6919
 def _damaged_samples(folder, seed: int = 0) -> list[Path]:
     "The sample photos with real dust shapes (`real-eval`: every photo damaged), written once into `folder` as PNG."
-    from film_restore.damage import synthesize_damage
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True); files = []
     for k, p in enumerate(sample_photos()):
         f = folder / (p.stem + '.png')
