@@ -35,7 +35,7 @@ from fastai.vision.all import (DataLoaders, Learner, DynamicUnet, create_body, N
                                params, BCEWithLogitsLossFlat)
 from fastcore.script import call_parse, CliError
 
-from .core import (deprecated_alias, atomic_write, progress_bar, plain_bars, pretrained_off, IMAGE_EXTS, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
+from .core import (deprecated_alias, atomic_write, save_figure, progress_bar, plain_bars, pretrained_off, IMAGE_EXTS, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
                                show_images, precision_callbacks, autocast, get_device, load_torchvision_model,
                                is_fast, fast_or, weights_available, WeightsUnavailableError)
 from .unet import compact_body, IMAGENET_MEAN, IMAGENET_STD
@@ -879,7 +879,7 @@ def colorize_benchmark(sets: dict, models: dict, render_size: int | None = None,
     """Score `models` (name -> 'own', 'eccv16', 'siggraph17', a folder or a model) on each of `sets` (name -> list of RGB
     photos) beside the baselines. A Zhang model whose weights are not here is listed as 'weights absent', never scored.
     With `out`, writes table.md, table.csv and gallery_SET.png. Returns set -> table."""
-    import pandas as pd, matplotlib.pyplot as plt
+    import pandas as pd
     loaded = {}
     for name, spec in models.items():
         if isinstance(spec, nn.Module): loaded[name] = spec; continue
@@ -894,7 +894,7 @@ def colorize_benchmark(sets: dict, models: dict, render_size: int | None = None,
             rows = [[outputs[n][i] for n in names] + [imgs[i]] for i in range(min(gallery_n, len(imgs)))]
             fig = show_images(rows, titles=names + ['true colour'], size=2.2)
             Path(out).mkdir(parents=True, exist_ok=True)
-            atomic_write(Path(out) / f'gallery_{s}.png', lambda tmp: fig.savefig(tmp, format='png', dpi=72)); plt.close(fig)
+            save_figure(fig, Path(out) / f'gallery_{s}.png')
     if out is not None:
         atomic_write(Path(out) / 'table.md', lambda tmp: Path(tmp).write_text(color_table_markdown(tables) + '\n'))
         both = pd.concat({s: t for s, t in tables.items()}, names=['set'])

@@ -25,10 +25,11 @@ from fastai.callback.core import Callback
 __all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or', 'progress_bar',
            'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
            'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor',
-           'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'course_images_dir',
-           'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
-           'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file', 'weights_available', 'pretrained_off',
-           'load_torchvision_model', 'deprecated_alias', 'default_model_summary', 'system_info']
+           'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'save_figure',
+           'course_images_dir', 'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast',
+           'precision_callbacks', 'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file',
+           'weights_available', 'pretrained_off', 'load_torchvision_model', 'deprecated_alias', 'default_model_summary',
+           'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -445,6 +446,15 @@ def show_images(rows, titles=None, row_titles=None, size: float = 2.5, suptitle=
     fig.tight_layout()
     return fig
 
+# %% ../nbs/00_core.ipynb #99fdd150
+def save_figure(fig, path, dpi: int = 72, close: bool = True, **savefig_kwargs) -> Path:
+    "Write `fig` as a PNG at `path` with `atomic_write`; `close`: then close it (pyplot holds every open figure)."
+    path = atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi, **savefig_kwargs))
+    if close:
+        import matplotlib.pyplot as plt   # as in show_images: pyplot loads only when a picture is drawn
+        plt.close(fig)
+    return path
+
 # %% ../nbs/00_core.ipynb #7a3019f2
 PICTURES_ENV = 'FILM_RESTORE_PICTURES'
 
@@ -461,7 +471,7 @@ def save_course_picture(fig, name: str, dpi: int = 72, folder=None) -> Path|None
     if os.environ.get(PICTURES_ENV, '').strip().lower() not in ('1', 'true', 'yes', 'on'): return None
     folder = Path(folder) if folder is not None else course_images_dir()
     if not folder.is_dir(): return None
-    return atomic_write(folder / f'{name}.png', lambda tmp: fig.savefig(tmp, format='png', dpi=dpi, bbox_inches='tight', metadata={'Software': None}))
+    return save_figure(fig, folder / f'{name}.png', dpi=dpi, close=False, bbox_inches='tight', metadata={'Software': None})
 
 # %% ../nbs/00_core.ipynb #ec6b9830
 def get_device(prefer=None) -> torch.device:

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 from fastcore.meta import delegates
 from fastcore.script import call_parse, CliError
 
-from .core import (deprecated_alias, ssim, atomic_write, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
+from .core import (deprecated_alias, ssim, atomic_write, save_figure, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
 from .unet import FILLS, load_restorer, split_output, pad_to_multiple, crop_to
 from .losses import VISIBLE_CHANGE, PSNR_CAP, psnr_per_image
@@ -342,11 +342,6 @@ def summary_table(results, reference=True):
     return '\n'.join(lines)
 
 # %% ../nbs/07_evaluate.ipynb #0e6f0672
-def _save_fig(fig, path, dpi=80):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi)); plt.close(fig)
-    return path
-
 def _hist(results, key, title, path):
     fig, ax = plt.subplots(figsize=(6, 3.2))
     allv = [r[key] for rows in results['images'].values() for r in rows]
@@ -356,7 +351,7 @@ def _hist(results, key, title, path):
         v = [r[key] for r in rows]
         if v: ax.hist(v, bins=bins, alpha=0.5, label=n)
     ax.set_xlabel(title); ax.set_ylabel('images'); ax.legend(fontsize=8); fig.tight_layout()
-    _save_fig(fig, path)
+    save_figure(fig, path, dpi=80)
     return fig
 
 # %% ../nbs/07_evaluate.ipynb #e94bd095
@@ -399,7 +394,7 @@ def write_report(results, out, restorers=None, items=None, k=4):
             for which, sel in (('best', order[::-1][:k]), ('worst', order[:k])):
                 fig = gallery(restorers[n], [by_name[r['name']] for r in sel], title=f'{n}: {which} {len(sel)} by delta-SSIM',
                               labels=[f"{r['name']}\nΔSSIM {r['delta_ssim']:+.3f}" for r in sel])
-                pics.append(_save_fig(fig, out/f'gallery_{n}_{which}.png').name)
+                pics.append(save_figure(fig, out/f'gallery_{n}_{which}.png', dpi=80).name)
     md = [f"# Evaluation on `{results['data']}` ({results['split']} split, {results['n_images']} images)", '',
           summary_table(results), '',
           'SSIM: pytorch-msssim, Gaussian window 11, data_range 1. "Clean inputs": the clean image fed to the restorer '

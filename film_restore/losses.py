@@ -18,7 +18,7 @@ from fastai.callback.core import Callback
 from fastai.callback.hook import hook_outputs
 from fastai.metrics import AvgMetric
 from .damage import synthesize_damage   # the probe damages its photos as lesson 2 does
-from .core import (deprecated_alias, ssim, load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
+from .core import (deprecated_alias, ssim, save_figure, load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
                                load_image, image2tensor, tensor2image, show_images, ImageReadError)
 from .unet import split_output, IMAGENET_MEAN, IMAGENET_STD
 
@@ -476,7 +476,7 @@ def probe_images(paths, preset='realistic', seed=0, k=9, pretrained='auto', max_
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         for name, (c, d) in zip(names, pairs):
             fig = plot_profiles(filter_activations(c, body), filter_activations(d, body), k, title=f"{name}: clean vs damaged ({preset}; {'ImageNet' if t['imagenet_weights'] else 'RANDOM'} weights)")
-            atomic_write(out/f'profiles_{name}.png', lambda tmp: fig.savefig(tmp, format='png', dpi=80)); plt.close(fig)
+            save_figure(fig, out/f'profiles_{name}.png', dpi=80)
         for fn, text in (('probe_table.md', table_markdown(t) + '\n'), ('probe_table.json', json.dumps(t, indent=1, default=str))):
             atomic_write(out/fn, lambda tmp: Path(tmp).write_text(text))
     return t

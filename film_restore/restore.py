@@ -19,7 +19,7 @@ import torch
 from fastcore.meta import delegates
 from fastcore.script import anno_parser, call_parse, CliError
 
-from .core import (deprecated_alias, system_info, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
+from .core import (deprecated_alias, system_info, save_figure, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .data import sample_photos
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
@@ -696,7 +696,6 @@ def quickstart_restore(plan: QuickstartPlan, log=print) -> list[tuple[Path, str]
 # %% ../nbs/09_restore.ipynb #3bd97dbf
 def quickstart_pictures(plan: QuickstartPlan, done: list[tuple[Path, str]], rows: list[dict]) -> list[tuple[str, Path]]:
     "Step 6a, pictures: before/after of each restored input (`pictures/`), then the evaluation's histogram and galleries; (title, file) pairs."
-    import matplotlib.pyplot as plt
     pics, pdir = [], plan.out / 'pictures'; pdir.mkdir(exist_ok=True)
     for src, sub in done:
         res = plan.restored / sub / src.name
@@ -704,7 +703,7 @@ def quickstart_pictures(plan: QuickstartPlan, done: list[tuple[Path, str]], rows
         before, after = load_image(src)[0], load_image(res)[0]
         m = mask_path(res); mask = load_image(m)[0][..., 0] > 0.5 if m.exists() else None
         fig = before_after_figure(before, after, mask, crop=min(160, *before.shape[:2]))
-        pic = pdir / f'{sub}_{src.stem}.png'; fig.savefig(pic, dpi=70); plt.close(fig)
+        pic = save_figure(fig, pdir / f'{sub}_{src.stem}.png', dpi=70)
         pics.append((f"{'sample photo with real dust shapes' if sub == 'samples' else 'damaged test image'} {src.name}", pic))
     model_rows = [r['name'] for r in rows if r['name'] not in ('none', 'classical', 'oracle')]
     for f in ['hist_ssim.png'] + [f'gallery_{n}_{w}.png' for n in model_rows for w in ('best', 'worst')]:

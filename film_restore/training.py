@@ -23,7 +23,7 @@ from fastai.callback.progress import CSVLogger
 from fastai.callback.schedule import ParamScheduler, combined_cos
 from fastcore.foundation import L
 from fastcore.basics import AttrDict
-from .core import (atomic_write, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
+from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill
@@ -119,10 +119,6 @@ def prediction_grid(model, damaged, clean, mask=None, n=4, device=None):
     return fig
 
 # %% ../nbs/06_training.ipynb #57082673
-def _atomic_savefig(fig, path, dpi=72):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=dpi))
-
 class EpochPictures(Callback):
     "After every epoch (every n_epoch//10-th in long stages), save `prediction_grid` of a fixed validation batch to `folder/eNNN_sS_SIZEpx.png`."
     order = 65
@@ -130,7 +126,6 @@ class EpochPictures(Callback):
         self.folder, self.batch, self.stage, self.first_epoch, self.n = Path(folder), batch, stage, first_epoch, n
         self.saved = []
     def after_epoch(self):
-        import matplotlib.pyplot as plt
         every = max(1, self.n_epoch // 10)   # at most about ten pictures a stage: a long GPU run is not slowed by drawing
         if (self.epoch + 1) % every and self.epoch + 1 != self.n_epoch: return
         d, c, m = self.batch[:3]
@@ -138,8 +133,7 @@ class EpochPictures(Callback):
         was_training = self.model.training
         fig = prediction_grid(self.model, d, c, m, n=self.n, device=self.dls.device)
         fig.suptitle(f'stage {self.stage}, {size} px, epoch {self.epoch + 1}/{self.n_epoch}', fontsize=9); fig.tight_layout()
-        self.saved.append(_atomic_savefig(fig, self.folder / f'e{self.first_epoch + self.epoch + 1:03d}_s{self.stage}_{size}px.png'))
-        plt.close(fig)
+        self.saved.append(save_figure(fig, self.folder / f'e{self.first_epoch + self.epoch + 1:03d}_s{self.stage}_{size}px.png'))
         self.model.train(was_training)
 
 # %% ../nbs/06_training.ipynb #5a7d1208
