@@ -729,8 +729,9 @@ def _write_dataset(out, settings, rows, n_photos, sizes, skipped) -> dict:
 
 # %% ../nbs/02_damage.ipynb #72344217
 def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0, limit=None, n_random=None, margin=None,
-                  split='auto', workers=2, progress=True, api_key=None, cache_dir=None, ratios=(0.8, 0.1, 0.1)) -> dict:
-    "Build a paired dataset from `sources` into `out` (layout in DEVELOPING.md); returns the manifest."
+                  split='auto', workers=2, progress=True, api_key=None, cache_dir=None, ratios=(0.8, 0.1, 0.1),
+                  split_seed: int | None = None) -> dict:
+    "Build a paired dataset from `sources` into `out` (layout in DEVELOPING.md); returns the manifest.\n\n`split_seed`: the seed of the photo split alone (default: `seed`), so that a new draw of damage keeps the photos where an earlier dataset had them."
     sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
     sizes = sorted(int(s) for s in sizes)
     n_random = fast_or(4, 1) if n_random is None else int(n_random)
@@ -738,11 +739,12 @@ def build_dataset(sources, out, sizes=(64, 128, 256), damage='realistic', seed=0
     if split not in ('auto', 'test', 'train'): raise ValueError(f"split must be auto, test or train, not {split!r}")
     settings = dict(sources=[str(s) for s in sources], sizes=sizes, damage=damage if isinstance(damage, str) else '+'.join(damage),
                     seed=int(seed), limit=limit, n_random=n_random, margin=margin, split=split)
+    if split_seed is not None: settings['split_seed'] = int(split_seed)   # absent otherwise: older datasets still resume
     _check_out(out, settings)
     out = Path(out)
     refs, skipped = _gather_photos(sources, limit, margin, cache_dir, api_key)
     ids = [r.id for r, _ in refs]
-    splits = split_by_photo(ids, seed=seed, ratios=ratios) if split == 'auto' else {i: split for i in ids}
+    splits = split_by_photo(ids, seed=seed if split_seed is None else split_seed, ratios=ratios) if split == 'auto' else {i: split for i in ids}
     results, failed = _run_photo_jobs([(ref, out, sizes, damage, seed, n_random, m) for ref, m in refs], workers, progress)
     if not results: raise RuntimeError(f"no photo could be built; first failures: {failed[:3]}")
     rows = [dict(r, split=splits[pid]) for pid in ids if pid in results for r in results[pid]]
@@ -764,13 +766,14 @@ def build_data_cmd(
     random_crops: int | None = None,  # random crops per photo and size besides the centre crop (default 4; 1 in fast mode)
     margin: int | None = None,  # frame margin to crop, px (default 50 for Flickr, else 0)
     split: Annotated[str, dict(choices=['auto', 'test', 'train'])] = 'auto',  # auto: 8:1:1 by photo; test or train: every photo there
+    split_seed: int | None = None,  # seed of the photo split alone (default: --seed): new damage, the same photos in each split
     workers: int = 2,  # worker processes
     api_key: str | None = None,  # Flickr API key (or set FLICKR_API_KEY)
 ) -> int:
     "Build paired damaged/clean/mask patches from photos."
     try:
         m = build_dataset(source, out, sizes=sizes, damage=damage, seed=seed, limit=limit, n_random=random_crops,
-                          margin=margin, split=split, workers=workers, api_key=api_key)
+                          margin=margin, split=split, workers=workers, api_key=api_key, split_seed=split_seed)
     except (FileExistsError, FileNotFoundError, ValueError) as e: raise CliError(str(e)) from None
     except KeyboardInterrupt:
         print("film-restore build-data: interrupted; finished photos are kept, run the same command again to resume")
