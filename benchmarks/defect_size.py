@@ -14,14 +14,13 @@ Kodak24 or McMaster18 to choose a default.
 import argparse
 
 import numpy as np
-import torch
 
-from film_restore.core import autocast, image2tensor, load_image, tensor2image
+from film_restore.core import load_image
 from film_restore.evaluate import load_items, psnr
 from film_restore.restore import _keep_outside, damage_mask
-from film_restore.unet import crop_to, load_restorer, pad_to_multiple
-
-CAP = 60.0
+from film_restore.training import TUNE_PSNR_CAP as CAP
+from film_restore.unet import load_restorer
+from false_alarms import network_output
 
 
 def main(argv=None):
@@ -36,10 +35,7 @@ def main(argv=None):
     for it in items:
         clean, _ = load_image(it['clean']); img, _ = load_image(it['damaged'])
         noop.append(min(psnr(img, clean), CAP))
-        with torch.inference_mode():
-            x, hw = pad_to_multiple(image2tensor(img)[None], 32)
-            with autocast(torch.device('cpu'), 'bf16'): pred, logit = model.raw(x)
-        pred = tensor2image(crop_to(pred.float(), hw).clamp(0, 1)); logit = crop_to(logit.float(), hw)[0, 0].numpy()
+        pred, logit = network_output(model, img, one_view=False)   # the model's own views, as `restore` runs it
         for s in limits:
             out = pred.copy()
             _keep_outside(out, img, damage_mask(logit, model.mask_threshold, model.mask_dilate, s), model.fill)

@@ -30,17 +30,22 @@ import cv2
 import numpy as np
 import torch
 
-from film_restore.core import load_image, image2tensor, autocast, save_figure, show_images
+from film_restore.core import load_image, image2tensor, tensor2image, autocast, save_figure, show_images
 from film_restore.unet import load_restorer, pad_to_multiple, crop_to
 from film_restore.evaluate import load_items, psnr, inpaint, split_finds, TRUE_FIND, _read_soft_mask
 
 
 @torch.inference_mode()
+def network_output(model, img, one_view: bool = True):
+    "The model's fill (HxWx3) and damage logit (HxW), float32, for `img` (HxWx3 float) in the CPU's default precision;\n`one_view=False`: over the model's own test-time views, as `film-restore restore` runs it."
+    x, hw = pad_to_multiple(image2tensor(img)[None], 32)
+    with autocast(torch.device('cpu'), 'bf16'): pred, logit = (model.raw_one if one_view else model.raw)(x)
+    return tensor2image(crop_to(pred.float(), hw).clamp(0, 1)), crop_to(logit.float(), hw)[0, 0].numpy()
+
+
 def damage_logit(model, img):
-    "The model's damage logit (HxW float32) for `img` (HxWx3 float), one view, in the CPU's default precision."
-    x = image2tensor(img)[None]; xp, hw = pad_to_multiple(x, 32)
-    with autocast(torch.device('cpu'), 'bf16'): _, logit = model.raw_one(xp)
-    return crop_to(logit.float(), hw)[0, 0].numpy()
+    "The model's damage logit (HxW float32) for `img`, one view."
+    return network_output(model, img)[1]
 
 
 FEATURES = ('log area', 'log width', 'log height', 'box fill', 'max logit', 'mean logit', 'contrast', 'texture inside',
@@ -93,8 +98,12 @@ def fit_verifier(model, data, cut):
     return clf, keep_cut
 
 
-def gain(img, clean, mask):
-    return psnr(inpaint(img, mask) if mask.any() else img, clean) - psnr(img, clean)
+def telea(img, mask): return inpaint(img, mask) if mask.any() else img
+
+
+def gain(img, clean, mask=None, filled=None):
+    "PSNR change against the input when `mask` is filled by Telea (or of `filled`, an image already filled)."
+    return psnr(telea(img, mask) if filled is None else filled, clean) - psnr(img, clean)
 
 
 def summarize(g):
@@ -123,14 +132,14 @@ def main(argv=None):
             r = rows[c]
             r['found'] += int(true.sum()); r['false'] += int((~true[1:]).sum())
             r['found_px'] += int(area[true].sum()); r['false_px'] += int(area[1:][~true[1:]].sum())
-            r['gains'].append(gain(img, clean, cut)); r['ceiling'].append(gain(img, clean, true[lab]))
+            fill = telea(img, cut)
+            r['gains'].append(gain(img, clean, filled=fill)); r['ceiling'].append(gain(img, clean, true[lab]))
             if c in verifiers and len(true) > 1:
                 clf, keep_cut = verifiers[c]
                 keep = np.r_[False, clf.predict_proba(component_features(img, logit, lab, len(true)))[:, 1] > keep_cut]
                 r['verified'].append(gain(img, clean, keep[lab]))
             elif c in verifiers: r['verified'].append(0.0)
             if c == a.cuts[0] and (~true[1:]).any():   # the costliest false alarms, at the lowest cut
-                fill = inpaint(img, cut)
                 cost = np.bincount(lab.ravel(), ((fill - clean) ** 2 - (img - clean) ** 2).sum(-1).ravel(), minlength=len(true))
                 for k in np.where(~true)[0][1:]:
                     ys, xs = np.nonzero(lab == k); cy, cx = int(ys.mean()), int(xs.mean())

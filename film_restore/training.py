@@ -30,13 +30,14 @@ from .unet import build_restorer, split_output, restorer_splitter, save_restorer
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'DDP_TOL', 'stage_bs', 'plan_stages', 'fit_to_budget',
-           'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint',
-           'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes', 'is_distributed', 'rank_device',
-           'end_distributed', 'CPUDistributedDL', 'RankZeroWrites', 'distributed_context', 'equivalence_batches',
-           'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence',
-           'plan_training', 'stage_dls', 'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image',
-           'budget_schedule', 'fit_stage', 'finish_model', 'train_recipe']
+__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'stage_bs', 'plan_stages',
+           'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint',
+           'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes',
+           'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
+           'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run',
+           'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'stage_dls', 'build_model_and_loss',
+           'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule', 'fit_stage', 'finish_model',
+           'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -186,6 +187,7 @@ def fit_one_cycle_from(learn, n_epoch: int, lr_max, pct_start: float = 0.25, sta
 
 # %% ../nbs/06_training.ipynb #3ac7ed5a
 TUNE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+TUNE_PSNR_CAP = 60.0   # dB per patch: an undamaged patch left alone must not outweigh the rest (PSNR_CAP is 100)
 
 def _fill_batch(fill, img, x, cut):
     "The restored batch for one cut: the network's fill or Telea's inside `cut`, the input outside."
@@ -209,8 +211,8 @@ def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fi
             with autocast(device):
                 img, logit = model.raw(x)
             img, p = img.float().clamp(0, 1), torch.sigmoid(logit.float())
-            base += psnr_per_image(x, clean, cap=60.).sum().item(); n += len(x)
-            for t, d, f in keys: sums[t, d, f] += psnr_per_image(_fill_batch(f, img, x, dilate_mask(p > t, d)), clean, cap=60.).sum().item()
+            base += psnr_per_image(x, clean, cap=TUNE_PSNR_CAP).sum().item(); n += len(x)
+            for t, d, f in keys: sums[t, d, f] += psnr_per_image(_fill_batch(f, img, x, dilate_mask(p > t, d)), clean, cap=TUNE_PSNR_CAP).sum().item()
     if not n: raise ValueError("tune_mask_cut: the DataLoader gave no batches")
     table = [dict(threshold=None, dilate=None, fill=None, psnr=round(base / n, 3))] + \
             [dict(threshold=t, dilate=d, fill=f, psnr=round(v / n, 3)) for (t, d, f), v in sums.items()]
