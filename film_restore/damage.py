@@ -394,49 +394,96 @@ def scan_realism(img, rng) -> np.ndarray:
     if rng.random() < 0.5: img = img + rng.normal(0, rng.uniform(0.001, 0.008), img.shape).astype(np.float32)
     return np.clip(img, 0, 1)
 
+# %% ../nbs/02_damage.ipynb #8172f9d1
+def _tree(layer, rng, H, W):
+    "A tree in context: a trunk rising from the frame's edge and branches forking off it, every part joined to its parent."
+    side = rng.choice(4, p=[0.7, 0.1, 0.1, 0.1])   # mostly from the bottom edge
+    x, y = (rng.uniform(0, W), H + 2) if side == 0 else (-2, rng.uniform(0, H)) if side == 1 else (W + 2, rng.uniform(0, H)) if side == 2 else (rng.uniform(0, W), -2)
+    heading = [-np.pi / 2, 0, np.pi, np.pi / 2][side] + rng.normal(0, 0.25)
+    stack = [(x, y, heading, rng.uniform(0.4, 1.1) * max(H, W), rng.uniform(2.5, 8.0), 0)]
+    while stack:
+        x, y, heading, length, width, depth = stack.pop()
+        n = 16
+        step, dh = length / n, np.cumsum(rng.normal(0, 0.06 + 0.04 * depth, n))
+        for j in range(n):   # a tapering limb, thinner towards its tip
+            nx, ny = x + step * np.cos(heading + dh[j]), y + step * np.sin(heading + dh[j])
+            cv2.line(layer, _pt(x, y), _pt(nx, ny), 255, max(1, int(round(width * (1 - 0.6 * j / n)))), cv2.LINE_AA, 4)
+            if depth < 3 and j > 2 and rng.random() < 0.18:   # a branch forks off here, thinner than its parent
+                side_turn = rng.choice([-1, 1]) * rng.uniform(0.35, 1.1)
+                stack.append((nx, ny, heading + dh[j] + side_turn, length * rng.uniform(0.25, 0.6), width * 0.55, depth + 1))
+            x, y = nx, ny
+
+def _wires(layer, rng, H, W):
+    "Wires strung across the frame, sagging, sometimes from a pole that stands on the frame's lower edge."
+    y0 = rng.uniform(0, 0.7) * H; slope = rng.uniform(-0.2, 0.2) * H
+    if rng.random() < 0.5:   # the pole that carries them
+        px = rng.uniform(0.1, 0.9) * W
+        cv2.line(layer, _pt(px, y0 - rng.uniform(2, 12)), _pt(px + rng.uniform(-0.03, 0.03) * H, H + 5), 255, int(rng.integers(2, 6)), cv2.LINE_AA, 4)
+    for k in range(int(rng.integers(1, 4))):
+        xs = np.linspace(-5, W + 5, 40); sag = rng.uniform(0, 0.1) * H; yk = y0 + k * rng.uniform(3, 10)
+        ys = yk + slope * (xs + 5) / (W + 10) + sag * (1 - ((xs - W / 2) / (W / 2 + 5)) ** 2)
+        cv2.polylines(layer, [(np.stack([xs, ys], 1) * _SH).round().astype(np.int32)], False, 255, 1, cv2.LINE_AA, 4)
+
+def _shaded_blob(H, W, rng, cx, cy, r):
+    "Opacity of a smoothly shaded round object (a lit face, a flower, a pearl): strongest at its lit side, soft at the rim."
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    ax, ay = r, r * rng.uniform(0.6, 1.0); ang = rng.uniform(0, np.pi)
+    dx, dy = xx - cx, yy - cy
+    u, v = dx * np.cos(ang) + dy * np.sin(ang), -dx * np.sin(ang) + dy * np.cos(ang)
+    d = np.sqrt((u / ax) ** 2 + (v / ay) ** 2)
+    lx, ly = rng.uniform(-0.5, 0.5, 2)   # where the light falls on it
+    shade = np.clip(1 - 0.35 * np.sqrt((u / ax - lx) ** 2 + (v / ay - ly) ** 2), 0.55, 1)
+    return np.clip(1.5 - d * 1.5 + 0.5, 0, 1) * shade   # a soft rim, not a cut-out edge
+
+
 # %% ../nbs/02_damage.ipynb #ad37e142
 def picture_details(img, rng, n: int | None = None) -> np.ndarray:
-    "Draw `n` thin picture details (branches, wires, poles, highlights, lettering) into a copy of `img`; they belong to the picture."
+    "Draw `n` pieces of thin or bright real detail (trees, wires, poles, lit objects, beads, catchlights, lettering) into a copy of `img`, each in the context that makes it picture."
     img = np.array(img, np.float32, copy=True)
     H, W = img.shape[:2]
     n = int(rng.integers(1, 7)) if n is None else n
     for _ in range(n):
-        kind = rng.choice(['branch', 'wire', 'pole', 'point', 'letters'], p=[0.3, 0.2, 0.2, 0.12, 0.18])
-        lum = float(img.mean())
-        bright = rng.random() < 0.6
-        col = (rng.uniform(0.75, 1.0) if bright else rng.uniform(0.0, 0.3)) * np.ones(3, np.float32)
+        kind = rng.choice(['tree', 'wires', 'pole', 'lit', 'beads', 'eye', 'letters'], p=[0.25, 0.15, 0.1, 0.15, 0.1, 0.1, 0.15])
+        col = (rng.uniform(0.75, 1.0) if rng.random() < 0.6 else rng.uniform(0.0, 0.3)) * np.ones(3, np.float32)
         col = np.clip(col * rng.uniform(0.9, 1.1, 3), 0, 1)
         layer = np.zeros((H, W), np.uint8)
-        if kind == 'branch':
-            pts = _curve(rng, rng.uniform(0, W), rng.uniform(0, H), rng.uniform(0.3, 1.0) * max(H, W), 24, 0.08)
-            t0 = int(rng.integers(1, 4))
-            for j in range(len(pts) - 1):   # tapering: thicker at the base
-                t = max(1, int(round(t0 * (1 - j / len(pts)) + 0.5)))
-                cv2.line(layer, _pt(*pts[j]), _pt(*pts[j + 1]), 255, t, cv2.LINE_AA, 4)
-            for _ in range(int(rng.integers(0, 4))):   # twigs
-                k = int(rng.integers(2, len(pts) - 2))
-                tw = _curve(rng, *pts[k], rng.uniform(0.05, 0.25) * max(H, W), 8, 0.15)
-                cv2.polylines(layer, [(tw * _SH).round().astype(np.int32)], False, 255, 1, cv2.LINE_AA, 4)
-        elif kind == 'wire':
-            x0, x1 = -5, W + 5; y0 = rng.uniform(0, H); y1 = y0 + rng.uniform(-0.3, 0.3) * H
-            xs = np.linspace(x0, x1, 40); sag = rng.uniform(0, 0.1) * H
-            ys = y0 + (y1 - y0) * (xs - x0) / (x1 - x0) + sag * (1 - ((xs - (x0 + x1) / 2) / ((x1 - x0) / 2)) ** 2)
-            cv2.polylines(layer, [(np.stack([xs, ys], 1) * _SH).round().astype(np.int32)], False, 255, 1, cv2.LINE_AA, 4)
-        elif kind == 'pole':
-            x = rng.uniform(0, W); ytop = rng.uniform(-0.2, 0.6) * H; tilt = rng.uniform(-0.05, 0.05)
-            cv2.line(layer, _pt(x, ytop), _pt(x + tilt * H, H + 5), 255, int(rng.integers(1, 5)), cv2.LINE_AA, 4)
-        elif kind == 'point':
-            for _ in range(int(rng.integers(1, 4))):
-                cv2.circle(layer, _pt(rng.uniform(0, W), rng.uniform(0, H)), int(rng.uniform(0.6, 2.2) * _SH), 255, -1, cv2.LINE_AA, 4)
-            bright, col = True, np.ones(3, np.float32) * rng.uniform(0.85, 1.0)
+        alpha = None
+        if kind == 'tree': _tree(layer, rng, H, W)
+        elif kind == 'wires': _wires(layer, rng, H, W)
+        elif kind == 'pole':   # stands on the ground, with something on top
+            x = rng.uniform(0, W); ytop = rng.uniform(-0.2, 0.6) * H; t = int(rng.integers(1, 5))
+            cv2.line(layer, _pt(x, ytop), _pt(x + rng.uniform(-0.05, 0.05) * H, H + 5), 255, t, cv2.LINE_AA, 4)
+            if rng.random() < 0.5: cv2.circle(layer, _pt(x, ytop), int((t + 1.5) * _SH), 255, -1, cv2.LINE_AA, 4)
+            else: cv2.line(layer, _pt(x - 3 * t - 3, ytop + 3), _pt(x + 3 * t + 3, ytop + 3), 255, max(1, t - 1), cv2.LINE_AA, 4)
+        elif kind == 'lit':   # a lit round object 6 to 40 px across, shaded, sometimes a flower of several
+            cx, cy, r = rng.uniform(0, W), rng.uniform(0, H), rng.uniform(3, 20)
+            k = 1 if rng.random() < 0.6 else int(rng.integers(4, 7))
+            alpha = sum(_shaded_blob(H, W, rng, cx + (0 if k == 1 else 0.8 * r * np.cos(2 * np.pi * i / k)),
+                                     cy + (0 if k == 1 else 0.8 * r * np.sin(2 * np.pi * i / k)), r if k == 1 else 0.6 * r) for i in range(k))
+            alpha = np.clip(alpha, 0, 1)
+        elif kind == 'beads':   # a necklace: evenly spaced shaded beads along a gentle arc
+            pts = _curve(rng, rng.uniform(0, W), rng.uniform(0, H), rng.uniform(0.2, 0.6) * max(H, W), 40, 0.02)
+            r = rng.uniform(1.2, 4.0); every = max(1, int(round(2.2 * r / (np.linalg.norm(pts[1] - pts[0]) + 1e-6))))
+            alpha = np.clip(sum(_shaded_blob(H, W, rng, px, py, r) for px, py in pts[::every]), 0, 1)
+        elif kind == 'eye':   # a catchlight sits in a dark iris
+            cx, cy, r = rng.uniform(0, W), rng.uniform(0, H), rng.uniform(2.5, 8)
+            iris = np.zeros((H, W), np.uint8); cv2.circle(iris, _pt(cx, cy), int(r * _SH), 255, -1, cv2.LINE_AA, 4)
+            ia = cv2.GaussianBlur(iris.astype(np.float32) / 255, (0, 0), 0.6)[..., None] * rng.uniform(0.6, 0.95)
+            img = img * (1 - ia) + np.float32(rng.uniform(0.02, 0.25)) * ia
+            cv2.circle(layer, _pt(cx + rng.uniform(-0.4, 0.4) * r, cy + rng.uniform(-0.4, 0.4) * r), int(max(0.6, r * rng.uniform(0.15, 0.35)) * _SH), 255, -1, cv2.LINE_AA, 4)
+            col = np.ones(3, np.float32) * rng.uniform(0.85, 1.0)
         else:
             text = ''.join(rng.choice(list('ABCDEFGHIJKLMNOPRSTUVW0123456789 '), int(rng.integers(3, 10))))
             scale = rng.uniform(0.3, 1.2) * max(min(H, W) / 256, 0.5)
             cv2.putText(layer, text, (int(rng.uniform(0, W * 0.6)), int(rng.uniform(0.15, 1.0) * H)), cv2.FONT_HERSHEY_SIMPLEX,
                         scale, 255, max(1, int(round(scale * 1.5))), cv2.LINE_AA)
-        a = cv2.GaussianBlur(layer.astype(np.float32) / 255, (0, 0), 0.4)[..., None] * rng.uniform(0.5, 1.0)
+        if alpha is None: alpha = cv2.GaussianBlur(layer.astype(np.float32) / 255, (0, 0), 0.4)
+        lit = kind in ('lit', 'beads')
+        if lit: col = np.clip(rng.uniform(0.8, 1.0) * rng.uniform(0.92, 1.04, 3), 0, 1).astype(np.float32)
+        a = alpha[..., None] * rng.uniform(0.7 if lit else 0.5, 1.0)
         img = img * (1 - a) + col * a
     return np.clip(img, 0, 1)
+
 
 # %% ../nbs/02_damage.ipynb #8af353f3
 REAL_COVERAGE = (0.001, 0.03)
