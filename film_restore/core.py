@@ -619,6 +619,7 @@ def default_model_summary(folder=None) -> str:
     digest = hashlib.sha256(pth.read_bytes()).hexdigest()[:12]   # says exactly which weights these are
     kind = 'damage-aware' if c.get('aware') else 'plain'
     cut = f", mask cut {c.get('mask_threshold')} + {c.get('mask_dilate', 0)} px" if c.get('aware') else ''
+    if c.get('aware') and c.get('damage_tone', 'both') != 'both': cut += f", {c['damage_tone']} damage only"
     card = d / 'MODEL_CARD.md'
     return (f"{c.get('recipe', '?')} recipe, {c.get('arch', '?')}, {kind}{cut}, {pth.stat().st_size / 2**20:.1f} MB, "
             f"sha256 {digest}" + (f"; card: {card}" if card.exists() else ''))

@@ -27,7 +27,7 @@ from fastcore.script import call_parse, CliError
 
 from .core import (deprecated_alias, ssim, atomic_write, save_figure, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
-from .unet import FILLS, load_restorer, split_output, pad_to_multiple, crop_to
+from .unet import FILLS, load_restorer, split_output, pad_to_multiple, crop_to, keep_damage_tone
 from .losses import VISIBLE_CHANGE, PSNR_CAP, psnr_per_image
 
 # %% ../nbs/07_evaluate.ipynb #86bb4615
@@ -135,6 +135,7 @@ class ModelRestorer:
         self.precision, self.radius = precision, radius
         self.threshold = getattr(self.model, 'mask_threshold', None) or 0.5
         self.fill = self._check_fill(fill)
+        self.damage_tone = getattr(self.model, 'damage_tone', 'both')   # which pieces of its mask it removes (unet.keep_damage_tone)
         self._last = {}   # the last image's network output, shared with `with_fill` copies
 
     def _check_fill(self, fill):
@@ -162,6 +163,7 @@ class ModelRestorer:
             mask = None
             if logit is not None:
                 mask = self.model.hard_mask(crop_to(logit.float(), hw), self.threshold)[0, 0].cpu().numpy()   # the model's own cut
+                mask = keep_damage_tone(img, mask, self.damage_tone)
             self._last.clear(); self._last.update(key=key, pred=pred, mask=mask)
         mask = self._last['mask']
         return self._last['pred'].copy(), None if mask is None else mask.copy()

@@ -22,7 +22,7 @@ from fastcore.script import anno_parser, call_parse, CliError
 from .core import (deprecated_alias, system_info, save_figure, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .data import sample_photos
-from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill
+from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES
 from .damage import build_dataset, build_data_cmd, synthesize_damage
 from .losses import probe_cmd
 from .training import train_recipe, RECIPES, _bool_or_auto, is_distributed, end_distributed
@@ -162,8 +162,8 @@ def _keep_outside(res: np.ndarray, img: np.ndarray, mask: np.ndarray, fill: str 
 # %% ../nbs/09_restore.ipynb #52fe407e
 def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, device=None, precision=None,
                   progress: bool = False, mask_threshold: float|None = None,
-                  max_defect_size: int|None = None, fill: str|None = None) -> tuple[np.ndarray, np.ndarray|None]:
-    "Restore `img` (HxWx3: float in [0, 1], or uint8/uint16) tile by tile; returns `(restored, mask bool HxW or None)`.\n\n`restored` is float32 for a float `img`; for a uint8/uint16 `img` it keeps that type (the fill rounded to it, the input's own values outside the mask). `mask_threshold`, `max_defect_size`, `fill` ('network' or 'telea'): None takes the model's (see `damage_mask`, `unet.telea_fill`)."
+                  max_defect_size: int|None = None, fill: str|None = None, damage_tone: str|None = None) -> tuple[np.ndarray, np.ndarray|None]:
+    "Restore `img` (HxWx3: float in [0, 1], or uint8/uint16) tile by tile; returns `(restored, mask bool HxW or None)`.\n\n`restored` is float32 for a float `img`; for a uint8/uint16 `img` it keeps that type (the fill rounded to it, the input's own values outside the mask). `mask_threshold`, `max_defect_size`, `fill` ('network' or 'telea'), `damage_tone` ('both', 'bright', 'dark'): None takes the model's (see `damage_mask`, `unet.telea_fill`, `unet.keep_damage_tone`)."
     img, top = _tiling_input(img); integer = top is not None
     H, W = img.shape[:2]
     device = torch.device(device) if device is not None else _model_device(model)
@@ -217,6 +217,7 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     if cut is None: return res, None
     # blended logits (weights sum to one), cut, size-limited and grown over the whole image, so seams cannot cut a speck
     mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds); del cut
+    mask = keep_damage_tone(img, mask, damage_tone or getattr(model, 'damage_tone', 'both'))
     _keep_outside(res, img, mask, fill or getattr(model, 'fill', 'network'))
     return res, mask
 
@@ -264,7 +265,7 @@ def _copy_file(src):
 def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, device=None, precision=None,
                  save_mask: bool = False, colorize=None, out_path=None, progress: bool = False,
                  mask_threshold: float|None = None, max_defect_size: int|None = None, review: bool = False,
-                 out_format: str = 'same') -> dict:
+                 out_format: str = 'same', damage_tone: str|None = None) -> dict:
     "Restore the image file `path` into `out_dir` (same name, or `out_format`'s suffix) or `out_path`, then `colorize(img)` if given; returns what was done."
     path = Path(path)
     out = Path(out_path) if out_path is not None else Path(out_dir) / output_name(path.name, out_format)
@@ -278,7 +279,7 @@ def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, devic
         raise ValueError(f"{path}: {'16 bits per channel' if info.bit_depth == 16 else 'an alpha channel'} cannot be "
                          f"written as JPEG; use --format png or tiff")
     restored, mask = restore_array(model, img, tile=tile, overlap=overlap, device=device, precision=precision, progress=progress,
-                                   mask_threshold=mask_threshold, max_defect_size=max_defect_size)
+                                   mask_threshold=mask_threshold, max_defect_size=max_defect_size, damage_tone=damage_tone)
     top, dt = (65535, np.uint16) if info.bit_depth == 16 else (255, np.uint8)
     copied = mask is not None and not mask.any() and colorize is None and out_fmt == info.format
     if copied:  # nothing to restore: the result is the input file itself, metadata and JPEG coding included
@@ -402,6 +403,9 @@ def restore_paths(inputs, out_dir, model_dir=None,
                   max_defect_size: Annotated[int|None, dict(metavar='N')] = None,
                   # also write NAME_review.jpg: input and result side by side (at most 2000 px each), restored pixels in magenta
                   review: bool = False,
+                  # remove only bright damage (dust on a scanned negative), only dark (dirt on a slide or print), or both
+                  # (default: the model's damage_tone, chosen on validation where its config.json has one, else both)
+                  damage_tone: Annotated[str|None, dict(choices=list(DAMAGE_TONES))] = None,
                   out_format: str = 'same') -> dict:
     "Restore every image in `inputs` (files and folders) into `out_dir`; returns a summary (counts, failures, time, MP/s).\n\n`colorize`: False, True (the shipped colour model) or a colouriser folder."
     if isinstance(inputs, (str, Path)): inputs = [inputs]
@@ -433,7 +437,7 @@ def restore_paths(inputs, out_dir, model_dir=None,
         try:
             r = restore_file(src, None, model, tile=tile, overlap=overlap, device=device, precision=precision,
                              save_mask=save_mask, colorize=colorize_fn, out_path=dst, progress=progress and len(pairs) == 1,
-                             mask_threshold=mask_threshold, max_defect_size=max_defect_size, review=review)
+                             mask_threshold=mask_threshold, max_defect_size=max_defect_size, review=review, damage_tone=damage_tone)
             done.append(r); mp += r['megapixels']
         except (ImageReadError, OSError, ValueError) as e:  # one bad file must not stop the batch
             msg = str(e) if str(src) in str(e) else f"{src}: {e}"  # name the file, once

@@ -23,10 +23,11 @@ from fastcore.basics import patch
 from .core import load_torchvision_model, atomic_write
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'Restorer', 'dilate_mask', 'split_output', 'telea_fill', 'dihedral',
-           'undo_dihedral', 'compact_body', 'build_restorer', 'layer_table', 'count_params', 'count_params_v1',
-           'count_frozen', 'restorer_splitter', 'freeze_encoder', 'unfreeze', 'pad_to_multiple', 'crop_to',
-           'fold_weight_norm', 'time_restorer', 'save_restorer', 'load_restorer']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'DAMAGE_TONES', 'Restorer', 'dilate_mask', 'split_output',
+           'telea_fill', 'keep_damage_tone', 'dihedral', 'undo_dihedral', 'compact_body', 'build_restorer',
+           'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder',
+           'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'save_restorer',
+           'load_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
 IMAGENET_MEAN, IMAGENET_STD = (tuple(s) for s in imagenet_stats)   # fastai's, as tuples
@@ -36,6 +37,7 @@ VIEWS = (1, 2, 4, 8)           # test-time views: none, a mirror, the four flips
 
 class Restorer(nn.Module):
     "A U-Net restorer: takes (B,n_in,H,W) in [0,1], normalises inside, returns (B,3,H,W) in `y_range`, or (B,4,H,W) when `aware`."
+    damage_tone = 'both'   # which pieces of its mask the tiled restorer removes (see keep_damage_tone); load_restorer sets the config's
     def __init__(self, unet: nn.Module, aware: bool = False, y_range=(0., 1.), n_in: int = 3, mask_threshold: float | None = 0.5,
                  residual: bool = False, mask_dilate: int = 0, fill: str = 'network', views: int = 1):
         super().__init__()
@@ -123,6 +125,28 @@ def telea_fill(img: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray
     else:   # OpenCV's Telea takes 16-bit and float images one channel at a time
         out = np.stack([cv2.inpaint(np.ascontiguousarray(img[..., k]), m8, radius, cv2.INPAINT_TELEA) for k in range(img.shape[2])], -1)
     return np.where(mask[..., None], out, img).astype(img.dtype)
+
+# %% ../nbs/04_unet.ipynb #f48fa07c
+DAMAGE_TONES = ('both', 'bright', 'dark')   # which damage a restorer removes: bright (negatives), dark (slides, prints) or both
+
+def keep_damage_tone(img: np.ndarray, mask: np.ndarray, tone: str = 'both', ring: int = 2) -> np.ndarray:
+    "The pieces (8-connected) of boolean `mask` whose mean brightness in `img` is above (`tone='bright'`) or below (`'dark'`) the `ring` px around them; `'both'`: `mask` itself."
+    if tone not in DAMAGE_TONES: raise ValueError(f"damage tone must be one of {', '.join(DAMAGE_TONES)}, not {tone!r}")
+    if tone == 'both' or not mask.any(): return mask
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    H, W = mask.shape
+    disc = np.ones((2 * ring + 1,) * 2, np.uint8)
+    for k in range(1, n):   # one small window per piece: no full-size float copies of a 100 Mpx scan
+        x, y, w, h = stats[k, :4]
+        y0, y1, x0, x1 = max(y - ring, 0), min(y + h + ring, H), max(x - ring, 0), min(x + w + ring, W)
+        piece = lab[y0:y1, x0:x1] == k
+        near = cv2.dilate(piece.view(np.uint8), disc).view(bool) & ~mask[y0:y1, x0:x1]
+        if not near.any(): continue   # nothing around it to compare with: left alone
+        lum = np.asarray(img[y0:y1, x0:x1], np.float32).mean(axis=2)
+        keep[k] = lum[piece].mean() > lum[near].mean() if tone == 'bright' else lum[piece].mean() < lum[near].mean()
+    return keep[lab]
+
 
 # %% ../nbs/04_unet.ipynb #6cb1d386
 def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -347,6 +371,7 @@ def load_restorer(folder, device='cpu'):
     except Exception as e: raise ValueError(f"{pth}: could not read the weights ({type(e).__name__}: {e})") from None
     try: model.load_state_dict(state)
     except RuntimeError as e: raise ValueError(f"{pth}: weights do not fit the model described in {cfg_path}: {e}") from None
+    model.damage_tone = config.get('damage_tone', 'both')   # chosen on validation for this model, where its config says
     if config.get('shippable') is False:   # its own training found it worse than leaving the scan alone
         warnings.warn(f"{folder}: this model did not beat doing nothing on its validation set (shippable: false in "
                       f"config.json); its results may be worse than the input", stacklevel=2)

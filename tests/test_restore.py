@@ -167,7 +167,7 @@ def test_default_model_restores_the_sample_scan(tmp_path):
     assert 0 < m.mean() < 0.05, m.mean()                       # it finds some damage, and not the whole picture
     if a.ndim == 3: m = m[..., None].repeat(a.shape[2], 2) if m.ndim == 2 else m
     assert np.array_equal(a[~m], b[~m])                        # outside the mask: the input, bit for bit
-    assert 'aware recipe' in system_info()['default restorer']
+    assert 'detector recipe' in system_info()['default restorer']
 
 
 # ---- user controls: --threshold / --sensitivity, --max-defect-size, --review -------------------------------
@@ -230,6 +230,33 @@ def test_max_defect_size(tmp_path):
     out, mask = restore_array(SpeckModel(), img, tile=64, overlap=32, max_defect_size=10, precision='fp32')
     assert mask[21, 31] and not mask[60:62].any() and np.array_equal(out[60:62], img[60:62])
 
+
+
+class ToneModel(torch.nn.Module):
+    "Damage-aware toy: flags pixels far from mid-grey, bright or dark (logit > 0 where |brightness - 0.5| > 0.4)."
+    def __init__(self):
+        super().__init__(); self.dummy = torch.nn.Parameter(torch.zeros(1))
+    def forward(self, x):
+        logit = 40 * ((x.mean(1, keepdim=True) - 0.5).abs() - 0.4)
+        return torch.cat([F.avg_pool2d(x, 7, stride=1, padding=3), logit], 1)
+
+
+def test_damage_tone(tmp_path):
+    "--damage-tone: only bright pieces of the mask, only dark ones, or both; the default from the model's config.json."
+    img = np.full((64, 96, 3), 0.5, np.float32); img[10:13, 10:13] = 1.0; img[40:43, 60:63] = 0.0
+    masks = {t: restore_array(ToneModel(), img, tile=64, overlap=32, precision='fp32', damage_tone=t)[1] for t in ('both', 'bright', 'dark')}
+    assert masks['both'][11, 11] and masks['both'][41, 61]
+    assert masks['bright'][11, 11] and not masks['bright'][41, 61]
+    assert masks['dark'][41, 61] and not masks['dark'][11, 11]
+    out, _ = restore_array(ToneModel(), img, tile=64, overlap=32, precision='fp32', damage_tone='bright')
+    assert np.array_equal(out[40:43, 60:63], img[40:43, 60:63]) and not np.array_equal(out[10:13, 10:13], img[10:13, 10:13])
+    # through the CLI: the model's config says bright; a whole-frame 'defect' has nothing around it to be brighter than
+    src = _src(tmp_path)
+    md = _const_model_dir(tmp_path, 'toned', logit=5.0, damage_tone='bright')
+    run = lambda out, *a: main(['restore', str(src), '-o', str(tmp_path / out), '--model', str(md), '--tile', '128', *a])
+    assert run('cfg') == 0 and not _changed(src, tmp_path / 'cfg' / 'scan.png').any()
+    assert run('all', '--damage-tone', 'both') == 0 and _changed(src, tmp_path / 'all' / 'scan.png').all()
+    assert run('bad', '--damage-tone', 'grey') == 2
 
 def test_review_picture(tmp_path):
     "--review: NAME_review.jpg, input | result, at most 2000 px a side, restored pixels in magenta on the right."
