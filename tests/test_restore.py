@@ -291,8 +291,9 @@ def test_integer_pixels_stay_integer_and_match_the_float_path():
         nat = (rng.random((H, W, 3)) * 0.6 * top + 0.2 * top).astype(dt)
         nat[rng.random((H, W)) > 0.995] = top                                  # specks
         f = nat.astype(np.float32) / np.float32(top)
-        rf, mf = restore_array(model, f, tile=96, overlap=64, precision='fp32', mask_threshold=0.001)
-        rn, mn = restore_array(model, nat, tile=96, overlap=64, precision='fp32', mask_threshold=0.001)
+        # the network's fill: the float and integer paths share it (Telea fills each type at its own precision)
+        rf, mf = restore_array(model, f, tile=96, overlap=64, precision='fp32', mask_threshold=0.001, fill='network')
+        rn, mn = restore_array(model, nat, tile=96, overlap=64, precision='fp32', mask_threshold=0.001, fill='network')
         assert rn.dtype == dt and mf.any() and np.array_equal(mf, mn)
         assert np.array_equal(rn[~mn], nat[~mn])                                # the input's own values, bit for bit
         assert np.array_equal(rn, (np.clip(rf, 0, 1) * top + 0.5).astype(dt))   # the float result, rounded
