@@ -3,8 +3,9 @@
     python benchmarks/retune_cut.py MODEL_DIR DATA_DIR [--size 256] [--views 8] [--out NEW_DIR]
 
 The same `training.choose_mask_cut` that `film-restore train` runs at the end of the recipe (threshold, dilation and,
-for the detector recipe, network or Telea fill), for a model trained before the grid grew. Rewrites the model's
-`config.json` (`mask_threshold`, `mask_dilate`, `fill`, `views`, `mask_tuning`, `shippable`), atomically; the weights
+for the detector recipe, network or Telea fill; then the damage tone), for a model trained before the grid grew. Rewrites
+the model's `config.json` (`mask_threshold`, `mask_dilate`, `fill`, `views`, `damage_tone`, `mask_tuning`, `shippable`),
+atomically; the weights
 are not touched. `--views N` tunes the cut for N test-time views (lesson 4's `Restorer.views`); `--out` writes the
 retuned model to a new folder instead.
 """
@@ -27,10 +28,10 @@ def main():
     fills = RECIPES.get(cfg.get('recipe'), {}).get('tune_fills', ('network',))
     dl = get_dls(a.data, a.size, bs=16, num_workers=0, augment=False).valid
     table, shippable = choose_mask_cut(model, dl, fills=fills)
-    keep = {k: v for k, v in cfg.items() if k not in ('mask_threshold', 'mask_dilate', 'fill', 'views')}
+    keep = {k: v for k, v in cfg.items() if k not in ('mask_threshold', 'mask_dilate', 'fill', 'views', 'damage_tone')}
     out = a.out or a.model
     save_restorer(model, dict(keep, mask_tuning=table, shippable=shippable), out)
-    print(f"{out}: saved; views {model.views}, cut {model.mask_threshold} + {model.mask_dilate} px, fill {model.fill}; shippable {shippable}")
+    print(f"{out}: saved; views {model.views}, cut {model.mask_threshold} + {model.mask_dilate} px, fill {model.fill}, {model.damage_tone} damage; shippable {shippable}")
 
 
 if __name__ == '__main__':

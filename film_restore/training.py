@@ -26,14 +26,14 @@ from fastcore.basics import AttrDict
 from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
 from .loaders import get_dls
-from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill
+from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'stage_bs', 'plan_stages',
            'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint',
-           'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'training_sizes',
-           'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
+           'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone',
+           'training_sizes', 'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
            'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run',
            'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'stage_dls', 'build_model_and_loss',
            'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule', 'fit_stage', 'finish_model',
@@ -197,22 +197,27 @@ def _fill_batch(fill, img, x, cut):
     out = np.stack([telea_fill(a, b) for a, b in zip(x8, m)]).astype(np.float32) / 255
     return torch.from_numpy(out).permute(0, 3, 1, 2).to(x.device)
 
-def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fills=('network',),
-                  max_batches: int | None = None) -> tuple[float, int, str, list[dict]]:
-    "The `(mask_threshold, mask_dilate, fill, table)` of an aware model that give the best mean PSNR over the batches of `dl`."
+def _network_outputs(model, dl, max_batches: int | None = None):
+    "For each batch of `dl` (the first `max_batches`): `(input, clean, fill clamped to [0, 1], damage logit)`, float, no gradients."
     model.eval()
     device = next(model.parameters()).device
-    keys = [(t, d, f) for f in fills for t in thresholds for d in dilations]
-    sums, base, n = {k: 0. for k in keys}, 0., 0
     with torch.inference_mode():
         for i, b in enumerate(dl):
             if max_batches and i >= max_batches: break
             x, clean = (t.as_subclass(torch.Tensor).float().to(device) for t in b[:2])
             with autocast(device):
                 img, logit = model.raw(x)
-            img, p = img.float().clamp(0, 1), torch.sigmoid(logit.float())
-            base += psnr_per_image(x, clean, cap=TUNE_PSNR_CAP).sum().item(); n += len(x)
-            for t, d, f in keys: sums[t, d, f] += psnr_per_image(_fill_batch(f, img, x, dilate_mask(p > t, d)), clean, cap=TUNE_PSNR_CAP).sum().item()
+            yield x, clean, img.float().clamp(0, 1), logit.float()
+
+def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fills=('network',),
+                  max_batches: int | None = None) -> tuple[float, int, str, list[dict]]:
+    "The `(mask_threshold, mask_dilate, fill, table)` of an aware model that give the best mean PSNR over the batches of `dl`."
+    keys = [(t, d, f) for f in fills for t in thresholds for d in dilations]
+    sums, base, n = {k: 0. for k in keys}, 0., 0
+    for x, clean, img, logit in _network_outputs(model, dl, max_batches):
+        p = torch.sigmoid(logit)
+        base += psnr_per_image(x, clean, cap=TUNE_PSNR_CAP).sum().item(); n += len(x)
+        for t, d, f in keys: sums[t, d, f] += psnr_per_image(_fill_batch(f, img, x, dilate_mask(p > t, d)), clean, cap=TUNE_PSNR_CAP).sum().item()
     if not n: raise ValueError("tune_mask_cut: the DataLoader gave no batches")
     table = [dict(threshold=None, dilate=None, fill=None, psnr=round(base / n, 3))] + \
             [dict(threshold=t, dilate=d, fill=f, psnr=round(v / n, 3)) for (t, d, f), v in sums.items()]
@@ -225,12 +230,31 @@ def choose_mask_cut(model, dl, fills=('network',)) -> tuple[list[dict], bool]:
     thr, dil, fill, table = tune_mask_cut(model, dl, fills=fills)
     model.mask_threshold, model.mask_dilate, model.fill = thr, dil, fill
     print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px, {fill} fill")
+    model.damage_tone, tones = tune_damage_tone(model, dl)
+    table = table + [dict(threshold=thr, dilate=dil, fill=fill, damage_tone=t, psnr=v) for t, v in tones.items() if t != 'both']
+    print(f"damage tone chosen on validation: {model.damage_tone} ({', '.join(f'{t} {v:.2f} dB' for t, v in tones.items())})")
     best, noop = max(r['psnr'] for r in table[1:]), table[0]['psnr']
     shippable = best > noop   # a model that does worse than leaving the scan alone must not be shipped
     if not shippable:
         print(f"WARNING: on validation this model ({best:.2f} dB) does not beat doing nothing ({noop:.2f} dB); "
               f"saved with shippable=false")
     return table, shippable
+
+# %% ../nbs/06_training.ipynb #2826f34d
+def tune_damage_tone(model, dl, max_batches: int | None = None) -> tuple[str, dict]:
+    "The damage tone ('both', 'bright' or 'dark') that gives `model`'s own cut the best mean PSNR over the batches of `dl`, and each tone's PSNR."
+    sums, n = {t: 0. for t in DAMAGE_TONES}, 0
+    for x, clean, img, logit in _network_outputs(model, dl, max_batches):
+        cut = dilate_mask(torch.sigmoid(logit) > model.mask_threshold, model.mask_dilate)
+        x_np, cut_np = x.permute(0, 2, 3, 1).cpu().numpy(), cut[:, 0].cpu().numpy()
+        n += len(x)
+        for tone in DAMAGE_TONES:
+            kept = torch.from_numpy(np.stack([keep_damage_tone(a, m, tone) for a, m in zip(x_np, cut_np)]))[:, None].to(x.device)
+            sums[tone] += psnr_per_image(_fill_batch(model.fill, img, x, kept), clean, cap=TUNE_PSNR_CAP).sum().item()
+    if not n: raise ValueError("tune_damage_tone: the DataLoader gave no batches")
+    scores = {t: round(v / n, 3) for t, v in sums.items()}
+    return max(DAMAGE_TONES, key=lambda t: (scores[t], t == 'both')), scores
+
 
 # %% ../nbs/06_training.ipynb #07baa821
 def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') -> tuple[int, ...]:

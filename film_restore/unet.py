@@ -65,6 +65,7 @@ class Restorer(nn.Module):
         new.to(self.mean.device).load_state_dict({k: v.clone() for k, v in self.state_dict().items()})
         for q, p in zip(new.parameters(), self.parameters()): q.requires_grad_(p.requires_grad)
         new.mask_threshold, new.mask_dilate, new.fill, new.views = self.mask_threshold, self.mask_dilate, self.fill, self.views
+        new.damage_tone = self.damage_tone
         memo[id(self)] = new
         return new.train(self.training)
 
@@ -348,7 +349,7 @@ def save_restorer(model: Restorer, config: dict | None = None, folder='.') -> Pa
         raise ValueError("save_restorer: this model's weight norm was folded for inference (fold_weight_norm); save it before folding")
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     cfg, built = dict(config or {}), dict(getattr(model, 'config', {}))
-    for k in ('mask_threshold', 'mask_dilate', 'fill', 'views'):   # chosen after building (the cut is tuned for its views)
+    for k in ('mask_threshold', 'mask_dilate', 'fill', 'views', 'damage_tone'):   # chosen after building (the cut is tuned for its views)
         if hasattr(model, k): built[k] = getattr(model, k)
     clash = sorted(k for k in built if k in cfg and _jsonable(cfg[k]) != _jsonable(built[k]))
     if clash: raise ValueError(f"save_restorer: config {clash} contradict(s) how the model was built: {built}")
