@@ -176,6 +176,7 @@ def _const_model_dir(tmp_path, name='const', logit=0.0, lift=0.1, mask_threshold
     """A damage-aware compact model whose answer is set by hand: the damage logit is `logit` everywhere and the
     fill is the input plus `lift`. So the mask is all or nothing, and which one is known in advance."""
     m = build_restorer(arch='compact', aware=True, residual=True, pretrained=False, mask_threshold=mask_threshold)
+    if 'damage_tone' in extra: m.damage_tone = extra.pop('damage_tone')   # chosen after building, as the recipe does
     end = [c for c in m.modules() if isinstance(c, torch.nn.Conv2d)][-1]
     assert end.out_channels == 4
     with torch.no_grad(): end.weight.zero_(); end.bias.copy_(torch.tensor([lift] * 3 + [logit]))
