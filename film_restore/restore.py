@@ -157,7 +157,7 @@ def _shift_band(arrays, held: int, kept: int):
 def _keep_outside(res: np.ndarray, img: np.ndarray, mask: np.ndarray, fill: str = 'network'):
     "Outside `mask`, `res` becomes the input itself, bit for bit (a band at a time: no HxW temporary); inside, Telea's fill if asked."
     for r in range(0, len(res), 1024): np.copyto(res[r:r + 1024], img[r:r + 1024], where=~mask[r:r + 1024, :, None])
-    if fill == 'telea': np.copyto(res, telea_fill(img, mask), where=mask[..., None])   # the mask filled from its surroundings
+    if fill == 'telea': telea_fill(img, mask, out=res)   # the mask filled from its surroundings, straight into the result
 
 # %% ../nbs/09_restore.ipynb #52fe407e
 def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, device=None, precision=None,

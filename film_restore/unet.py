@@ -114,18 +114,22 @@ def split_output(out):
     return out, None
 
 # %% ../nbs/04_unet.ipynb #16385b8d
-def telea_fill(img: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
-    "Fill the pixels of boolean `mask` (HxW) in `img` (HxWx3 uint8, uint16 or float32) by OpenCV Telea inpainting; other pixels are kept."
+def telea_fill(img: np.ndarray, mask: np.ndarray, radius: int = 3, out: np.ndarray | None = None) -> np.ndarray:
+    "Fill the pixels of boolean `mask` (HxW) in `img` (HxWx3 uint8, uint16 or float32) by OpenCV Telea inpainting; other pixels are kept.\n\n`out`: an array shaped and typed like `img` that receives the filled pixels (and only those), instead of a new copy of `img`."
     img, mask = np.asarray(img), np.asarray(mask, bool)
-    if not mask.any(): return img.copy()
+    if out is None: out = img.copy()
+    if not mask.any(): return out
     m8 = mask.astype(np.uint8)
     if img.dtype.kind == 'f':   # OpenCV's float Telea misbehaves on [0, 1] data (values far outside it): go through 16 bits
         q = (np.clip(img, 0, 1) * 65535 + 0.5).astype(np.uint16)
-        return np.where(mask[..., None], telea_fill(q, mask, radius).astype(np.float32) / 65535, img).astype(img.dtype)
-    if img.dtype == np.uint8: out = cv2.inpaint(np.ascontiguousarray(img), m8, radius, cv2.INPAINT_TELEA)
-    else:   # OpenCV's Telea takes 16-bit and float images one channel at a time
-        out = np.stack([cv2.inpaint(np.ascontiguousarray(img[..., k]), m8, radius, cv2.INPAINT_TELEA) for k in range(img.shape[2])], -1)
-    return np.where(mask[..., None], out, img).astype(img.dtype)
+        np.copyto(out, telea_fill(q, mask, radius).astype(np.float32) / 65535, where=mask[..., None])
+    elif img.dtype == np.uint8: np.copyto(out, cv2.inpaint(np.ascontiguousarray(img), m8, radius, cv2.INPAINT_TELEA), where=mask[..., None])
+    else:   # OpenCV's Telea takes 16-bit images one channel at a time; each channel is written as it is filled, so a
+            # 100 Mpx scan never holds more than one filled channel besides `out`
+        for k in range(img.shape[2]):
+            np.copyto(out[..., k], cv2.inpaint(np.ascontiguousarray(img[..., k]), m8, radius, cv2.INPAINT_TELEA), where=mask)
+    return out
+
 
 # %% ../nbs/04_unet.ipynb #f48fa07c
 DAMAGE_TONES = ('both', 'bright', 'dark')   # which damage a restorer removes: bright (negatives), dark (slides, prints) or both
@@ -134,7 +138,8 @@ def keep_damage_tone(img: np.ndarray, mask: np.ndarray, tone: str = 'both', ring
     "The pieces (8-connected) of boolean `mask` whose mean brightness in `img` is above (`tone='bright'`) or below (`'dark'`) the `ring` px around them; `'both'`: `mask` itself."
     if tone not in DAMAGE_TONES: raise ValueError(f"damage tone must be one of {', '.join(DAMAGE_TONES)}, not {tone!r}")
     if tone == 'both' or not mask.any(): return mask
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    mask = np.ascontiguousarray(mask, dtype=bool)   # labelled through a uint8 view of it: no byte copy of a 100 Mpx mask
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)
     H, W = mask.shape
     disc = np.ones((2 * ring + 1,) * 2, np.uint8)
