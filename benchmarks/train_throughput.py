@@ -12,6 +12,16 @@ damage-aware kind (4 output channels), untrained (`pretrained=False`): speed dep
 loss is the aware recipe's pixel part (SSIM + MAE + mask BCE/Dice, no VGG), what a CPU run without ImageNet
 weights trains with. At the end: the table, then the ratios mixed/fp32 (per model and size) and compact/resnet34
 (per precision and size). On a shared machine, run it twice: the load of other processes moves the figures.
+
+    python benchmarks/train_throughput.py --data runs/run_data1 --size 256 --batches 12 --rounds 3
+
+With --data (a dataset built by build-data), it measures what a training run really does, batches drawn from the
+dataset's loaders included, for the detector recipe (compact model, its loss, bf16 autocast on a CPU):
+  disk:        today's recipe before issue 22: fastai's DataBlock reading the PNGs (--workers processes)
+  memory:      the patches decoded once into memory (lesson 3's memory_dls), what `train` does now by default
+  memory+cl:   the same with the model and batches in channels_last memory format
+Cases take turns, --rounds times, --batches steps each, so that a change in the machine's load touches all of them;
+it prints samples/s per round and the ratio of each case to disk, from the same run.
 """
 import argparse, os, sys, time, warnings
 
@@ -52,6 +62,58 @@ def measure(arch, size, mixed, bs, repeats, warmup, loss_name, device, seed=0):
     return bs * repeats / (time.perf_counter() - t0)
 
 
+def data_rates(data, size, bs, batches, rounds, workers, cases=('disk', 'memory', 'memory+cl')):
+    "Samples per second of whole training steps (next batch, forward, loss, backward, AdamW) per case and round."
+    import torch
+    from film_restore.core import autocast
+    from film_restore.loaders import get_dls, memory_dls
+    import tempfile
+    from film_restore.training import plan_training, build_model_and_loss
+    plan = plan_training('detector', data, tempfile.mkdtemp(), sizes=(size,), fast=False, pretrained=False, device='cpu')
+    aug = plan.R.get('augment', True)
+    t0 = time.perf_counter()
+    dls = {'disk': get_dls(data, size, bs=bs, augment=aug, num_workers=workers, device='cpu')}
+    t_disk = time.perf_counter() - t0
+    if any(c.startswith('memory') for c in cases):
+        t0 = time.perf_counter(); mem = memory_dls(data, size, bs=bs, augment=aug, device='cpu')
+        print(f"memory_dls: {len(mem.train.dataset) + len(mem.valid.dataset)} patches decoded in {time.perf_counter() - t0:.0f} s "
+              f"({mem.train.dataset.nbytes / 2**30:.2f} GB for training); get_dls set up in {t_disk:.1f} s")
+        for c in cases:
+            if c.startswith('memory'): dls[c] = mem
+    runs = {}
+    for c in cases:
+        torch.manual_seed(0)
+        m, loss = build_model_and_loss(plan)    # the recipe's model (untrained: speed does not depend on weights) and loss
+        m.train()
+        if c.endswith('+cl'): m = m.to(memory_format=torch.channels_last)
+        runs[c] = dict(model=m, loss=loss, opt=torch.optim.AdamW(m.parameters(), 1e-4, weight_decay=1e-3), it=iter(dls[c].train))
+    def step(c):
+        r = runs[c]
+        try: b = next(r['it'])
+        except StopIteration: r['it'] = iter(dls[c].train); b = next(r['it'])
+        x = b[0].contiguous(memory_format=torch.channels_last) if c.endswith('+cl') else b[0]
+        with autocast(torch.device('cpu')): out = r['model'](x)
+        l = r['loss'](out.float(), *b[1:]); r['opt'].zero_grad(set_to_none=True); l.backward(); r['opt'].step()
+    for c in cases: step(c)                     # warm-up (and the workers' start)
+    res = {c: [] for c in cases}
+    for k in range(rounds):
+        for c in cases:
+            t0 = time.perf_counter()
+            for _ in range(batches): step(c)
+            res[c].append(bs * batches / (time.perf_counter() - t0))
+        print(f"round {k + 1}: " + '  '.join(f"{c} {res[c][-1]:.2f}" for c in cases) + f" samples/s (load average {os.getloadavg()[0]:.1f})", flush=True)
+    return res
+
+
+def print_data_rates(res, size):
+    import numpy as np
+    base = np.array(res['disk'])
+    print(f"\nsamples/s at {size} px (mean of rounds; ratio to disk, per round then mean)")
+    for c, v in res.items():
+        v = np.array(v); ratio = v / base
+        print(f"  {c:10s} {v.mean():7.2f}   x{ratio.mean():.2f}  ({', '.join(f'{r:.2f}' for r in ratio)})   {v.mean() * size * size / 1e6:.2f} Mpx/s")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--archs', nargs='+', default=['resnet34', 'compact'])
@@ -63,8 +125,18 @@ def main(argv=None):
                    help="pixel: the aware recipe without VGG (default); model1-3 include VGG16 (random weights)")
     p.add_argument('--device', default=None, help='cpu, cuda, mps (default: the best available)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s choice)')
+    p.add_argument('--data', default=None, help='a built dataset: measure whole training steps on its loaders (see above)')
+    p.add_argument('--size', type=int, default=256, help='patch size with --data (default 256)')
+    p.add_argument('--batches', type=int, default=12, help='steps per case and round with --data (default 12)')
+    p.add_argument('--rounds', type=int, default=3, help='rounds with --data (default 3)')
+    p.add_argument('--workers', type=int, default=2, help="loader processes of the disk case (default 2, the standing run's)")
     a = p.parse_args(argv)
     import torch
+    if a.data:
+        if a.threads: torch.set_num_threads(a.threads)
+        print(f"detector recipe, batch {a.bs}, {torch.get_num_threads()} threads, torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}")
+        print_data_rates(data_rates(a.data, a.size, a.bs, a.batches, a.rounds, a.workers), a.size)
+        return 0
     from film_restore.core import get_device, precision_for
     if a.threads: torch.set_num_threads(a.threads)
     device = get_device(a.device)

@@ -19,11 +19,11 @@ from fastai.vision.core import PILBase, PILImage, TensorImage, TensorImageBase
 from fastai.vision.data import ImageBlock
 from fastai.vision.augment import AffineCoordTfm, Flip, Warp, Zoom, Brightness, Contrast, setup_aug_tfms
 
-from .core import is_fast, get_device, save_image, atomic_write
+from .core import is_fast, get_device, save_image, atomic_write, progress_bar
 
 # %% auto #0
 __all__ = ['make_toy_dataset', 'read_split', 'test_items', 'TensorDamageMask', 'PILDamageMask', 'DamageMaskBlock',
-           'paired_aug_transforms', 'get_dls', 'show_triples', 'show_batch']
+           'paired_aug_transforms', 'get_dls', 'MemoryPatches', 'memory_dls', 'show_triples', 'show_batch']
 
 # %% ../nbs/03_loaders.ipynb #ee77d2bf
 def _toy_damage(clean: np.ndarray, rng: np.random.Generator):
@@ -166,6 +166,47 @@ def get_dls(data, size: int, bs: int = 8, seed: int = 0, augment: bool | dict = 
                        batch_tfms=paired_aug_transforms(**(augment if isinstance(augment, dict) else {})) if augment else None)
     if num_workers is None: num_workers = 0 if is_fast() else min(8, os.cpu_count() or 1)
     dls = dblock.dataloaders(df, bs=bs, num_workers=num_workers, device=torch.device(device) if device is not None else get_device())
+    dls.train.rng, dls.valid.rng = random.Random(seed), random.Random(seed + 1)
+    return dls
+
+# %% ../nbs/03_loaders.ipynb #a9b22b1c
+def _read_u8(path, grey: bool = False) -> torch.Tensor:
+    "An 8-bit PNG as a uint8 (C,H,W) tensor, decoded as fastai's `PILImage`/`PILDamageMask` decode it (RGB, or grey L)."
+    from PIL import Image
+    with Image.open(path) as im: a = np.array(im.convert('L' if grey else 'RGB'))   # a writable copy
+    return torch.from_numpy(np.ascontiguousarray(a[None] if grey else a.transpose(2, 0, 1)))
+
+class MemoryPatches:
+    "The (damaged, clean, mask) patches of split rows `df` of the dataset at `data`, decoded once and held as uint8 tensors."
+    n_inp = 1   # one input (damaged); fastai's loaders read this instead of guessing from the tuple's length
+    def __init__(self, data, df: pd.DataFrame, progress: bool = False):
+        data, n = Path(data), len(df)
+        s = int(df['size'].iloc[0]) if n else 0
+        self.damaged, self.clean = torch.empty((n, 3, s, s), dtype=torch.uint8), torch.empty((n, 3, s, s), dtype=torch.uint8)
+        self.mask = torch.empty((n, 1, s, s), dtype=torch.uint8)
+        for i, r in enumerate(progress_bar(df.itertuples(), total=n, desc='patches into memory', disable=not progress)):
+            self.damaged[i], self.clean[i], self.mask[i] = _read_u8(data/r.damaged), _read_u8(data/r.clean), _read_u8(data/r.mask, grey=True)
+    def __len__(self): return len(self.damaged)
+    def __getitem__(self, i):
+        return TensorImage(self.damaged[i]), TensorImage(self.clean[i]), TensorDamageMask(self.mask[i])
+    @property
+    def nbytes(self) -> int: return sum(t.numel() for t in (self.damaged, self.clean, self.mask))
+
+# %% ../nbs/03_loaders.ipynb #71638f78
+def memory_dls(data, size: int, bs: int = 8, seed: int = 0, augment: bool | dict = True, device=None,
+               limit: int | None = None, valid_split: str = 'validation', progress: bool = False):
+    "`get_dls`'s DataLoaders with every patch of the two splits decoded once into memory (`MemoryPatches`)."
+    from fastai.data.core import TfmdDL, DataLoaders
+    data = Path(data)
+    train, valid = read_split(data, 'train', size), read_split(data, valid_split, size)
+    if limit: train, valid = train.iloc[:limit], valid.iloc[:limit]
+    bs = min(bs, len(train))
+    device = torch.device(device) if device is not None else get_device()
+    aug = paired_aug_transforms(**(augment if isinstance(augment, dict) else {})) if augment else []
+    tr = TfmdDL(MemoryPatches(data, train, progress), bs=bs, shuffle=True, drop_last=True, num_workers=0,
+                after_batch=[IntToFloatTensor(), *aug], device=device)
+    va = TfmdDL(MemoryPatches(data, valid, progress), bs=bs, shuffle=False, num_workers=0, after_batch=[IntToFloatTensor()], device=device)
+    dls = DataLoaders(tr, va, device=device)
     dls.train.rng, dls.valid.rng = random.Random(seed), random.Random(seed + 1)
     return dls
 

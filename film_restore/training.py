@@ -25,19 +25,19 @@ from fastcore.foundation import L
 from fastcore.basics import AttrDict
 from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
-from .loaders import get_dls
+from .loaders import get_dls, memory_dls, read_split
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'stage_bs', 'plan_stages',
-           'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint',
-           'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone',
-           'training_sizes', 'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
-           'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run',
-           'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'stage_dls', 'build_model_and_loss',
-           'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule', 'fit_stage', 'finish_model',
-           'train_recipe']
+__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'MEMORY_SHARE', 'stage_bs',
+           'plan_stages', 'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger',
+           'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut',
+           'tune_damage_tone', 'training_sizes', 'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL',
+           'RankZeroWrites', 'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN',
+           'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'patches_in_memory',
+           'stage_dls', 'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image',
+           'budget_schedule', 'fit_stage', 'finish_model', 'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -440,6 +440,17 @@ def launch_equivalence(nproc: int = 2, out=None, timeout: float = 300, **kwargs)
     res = json.loads((out / 'result.json').read_text())
     return dict(res, params=torch.load(out / 'params.pth', weights_only=True), command=cmd)
 
+# %% ../nbs/06_training.ipynb #172957fe
+def _bool_or_auto(s) -> bool | str:
+    "'auto', True or False from auto/yes/no (any case), or a `bool` as it is; anything else raises `argparse.ArgumentTypeError`."
+    if isinstance(s, bool): return s
+    s = str(s).lower()
+    if s in ('auto',): return 'auto'
+    if s in ('yes', 'true', '1', 'y'): return True
+    if s in ('no', 'false', '0', 'n'): return False
+    raise argparse.ArgumentTypeError(f"expected auto, yes or no, got {s!r}")
+
+
 # %% ../nbs/06_training.ipynb #1409bfc9
 def _encoder_pretrained(arch, pretrained) -> bool:
     "Does an encoder of `arch` start from ImageNet weights? (`build_restorer` and lesson 8 load them when asked and cached)"
@@ -452,9 +463,13 @@ def _available_sizes(data) -> list[int]:
     if not p.exists(): raise FileNotFoundError(f"{p}: no train.csv here; build a dataset with `film-restore build-data`")
     return sorted(int(s) for s in pd.read_csv(p, usecols=['size'])['size'].unique())
 
+def _in_memory_setting(v):
+    try: return _bool_or_auto(v)
+    except argparse.ArgumentTypeError as e: raise ValueError(f"in_memory: {e}") from None
+
 def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, frozen_epochs=10, unfrozen_epochs=20,
                   bs=None, lr=None, fast=None, pretrained='auto', seed=0, device=None, features=None, stability=None,
-                  limit=None, num_workers=None) -> AttrDict:
+                  limit=None, num_workers=None, in_memory='auto') -> AttrDict:
     "What a run of `train_recipe` will do (its arguments are `train_recipe`'s), settled and checked before any work."
     if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
     if data is None or out is None: raise ValueError("train_recipe needs `data` (a built dataset) and `out` (a folder)")
@@ -471,13 +486,26 @@ def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, f
                     unfrozen_epochs=unfrozen_epochs, bs=bs or (32 if device.type == 'cuda' else 8), lr=lr or R.get('lr', 1e-3),
                     fast=fast, pretrained=pretrained, seed=seed, device=device, features=bool(feats), limit=limit,
                     stability=R['stability'] if stability is None else stability, num_workers=num_workers,
-                    encoder_imagenet=_encoder_pretrained(arch, pretrained))
+                    encoder_imagenet=_encoder_pretrained(arch, pretrained), in_memory=_in_memory_setting(in_memory))
 
 # %% ../nbs/06_training.ipynb #6292a418
+MEMORY_SHARE = 0.25   # 'auto' holds a stage's patches in memory when they take at most this share of the machine's RAM
+
+def _ram_bytes() -> int:
+    try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    except (ValueError, OSError, AttributeError): return 0   # unknown (not POSIX): never 'auto'
+
+def patches_in_memory(plan, size: int) -> bool:
+    "Does a stage at `size` hold its patches in memory (lesson 3's `memory_dls`)? `plan.in_memory`, or for 'auto' when they fit in `MEMORY_SHARE` of the RAM."
+    if plan.in_memory != 'auto': return bool(plan.in_memory)
+    n = sum(min(len(read_split(plan.data, sp, size)), plan.limit or 1 << 62) for sp in ('train', 'validation'))
+    return n * 7 * size * size <= MEMORY_SHARE * _ram_bytes()   # 7 bytes a pixel: damaged, clean (RGB) and mask
+
 def stage_dls(plan, stage: dict):
-    "The DataLoaders for one `stage` of `plan`: its patch size and batch size."
-    return get_dls(plan.data, stage['size'], bs=stage['bs'], seed=plan.seed, num_workers=plan.num_workers, device=plan.device,
-                   limit=plan.limit, augment=plan.R.get('augment', True))
+    "The DataLoaders for one `stage` of `plan`: its patch size and batch size; decoded once into memory when `patches_in_memory`."
+    kw = dict(bs=stage['bs'], seed=plan.seed, device=plan.device, limit=plan.limit, augment=plan.R.get('augment', True))
+    if patches_in_memory(plan, stage['size']): return memory_dls(plan.data, stage['size'], progress=not plan.fast, **kw)
+    return get_dls(plan.data, stage['size'], num_workers=plan.num_workers, **kw)
 
 # %% ../nbs/06_training.ipynb #d06bdd61
 def build_model_and_loss(plan, mask_pos_weight=None):
@@ -665,17 +693,18 @@ def train_recipe(recipe: str = 'model3',           # the loss and model: one of 
                  n_pictures: int = 4,              # validation images drawn per epoch picture
                  num_workers: int | None = None,   # data-loading worker processes (default: the loaders' choice; 0 when fast)
                  mask_pos_weight: float | None = None,  # aware recipes: BCE weight of damaged pixels (default: the recipe's)
+                 in_memory='auto',                 # decode the patches once and hold them in memory: auto (when they fit in a quarter of the RAM), yes, no
                 ) -> Learner:
     "Train restorer `recipe` on the dataset at `data` into the model folder `out` with the dissertation's schedule."
     t_start = time.time()
     plan = plan_training(recipe, data, out, arch, sizes, frozen_epochs, unfrozen_epochs, bs, lr, fast, pretrained, seed, device,
-                         features, stability, limit, num_workers)
+                         features, stability, limit, num_workers, in_memory)
     set_seed(seed, reproducible=True)
     model, loss = build_model_and_loss(plan, mask_pos_weight)
     start = start_schedule(plan, model, resume, epochs_scale)
     if not plan.encoder_imagenet: print("the encoder has no ImageNet weights: it is trained from the start (no frozen stages)")
     print(f"recipe {recipe}: arch {plan.arch}, aware {plan.R['aware']}, VGG features {plan.features}, stability {plan.stability}, "
-          f"device {plan.device.type}, precision {precision_for(plan.device)}")
+          f"device {plan.device.type}, precision {precision_for(plan.device)}, patches {'in memory' if patches_in_memory(plan, plan.sizes[0]) else 'read from disk'}")
     learn = make_learner(plan, model, loss, stage_dls(plan, start.stages[start.stage]), start, wandb)
     deadline = t_start + 60 * max_minutes if max_minutes else None
     stages = budget_schedule(learn, plan, start.stages, max_minutes, deadline) if deadline and start.state is None else start.stages
@@ -690,12 +719,3 @@ def train_recipe(recipe: str = 'model3',           # the loss and model: one of 
         global_epoch += st['epochs'] - s0
     learn.restorer_config = finish_model(learn, plan, stages, t_start, budget, keep_checkpoints)
     return learn
-
-# %% ../nbs/06_training.ipynb #172957fe
-def _bool_or_auto(s: str):
-    s = s.lower()
-    if s in ('auto',): return 'auto'
-    if s in ('yes', 'true', '1', 'y'): return True
-    if s in ('no', 'false', '0', 'n'): return False
-    raise argparse.ArgumentTypeError(f"expected auto, yes or no, got {s!r}")
-

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One leg of the detector's standing training run (issue 22). Every session runs one leg in the background first
+# thing, then works on the rest, and logs the leg in benchmarks/detector_run.md before it stops.
+#
+#   nice -n 10 bash benchmarks/detector_run.sh LEG MINUTES [SHARED_DATA] > runs/detector_run_legLEG.log 2>&1 &
+#
+# LEG: the leg's number (1, 2, ...). It seeds the leg's new draw of damage (seed 10 + LEG) while the photo split stays
+# the same in every leg (--split-seed 0), so validation photos are never trained on. MINUTES: the training budget;
+# the recipe fits its one-cycle schedule into it and stops cleanly, so leave time after it to evaluate and commit.
+# SHARED_DATA (default ../shared/data) holds the clean training sets: bsds500 (all 500; its val/ is CBSD68 as JPEG),
+# urban100 and sun_hays80, plus the built-in photos: 691 photos. Never Kodak24 or McMaster18 (evaluation only).
+#
+# The run's latest weights live in models/detector_run/ (model.pth and config.json, overwritten each leg and
+# committed): a leg starts from them, or from the shipped default when there are none yet. The leg's own folder,
+# runs/detector_run_legLEG (git-ignored), keeps its log.csv, epoch pictures and checkpoints: a leg killed before its
+# end resumes from there when the same command runs again.
+# Environment: CROPS random crops per photo (default 8), BS batch size (default 8), WORKERS (default 2),
+# LR peak learning rate (default 1e-3), TRAIN_ARGS more `film-restore train` options.
+set -euo pipefail
+LEG=$1; MINUTES=$2; SHARED=${3:-../shared/data}
+CROPS=${CROPS:-8}; BS=${BS:-8}; WORKERS=${WORKERS:-2}; LR=${LR:-1e-3}
+RUN=models/detector_run; DATA=runs/run_data$LEG; OUT=runs/detector_run_leg$LEG
+fr() { ${PYTHON:-python3} -c 'import sys; from film_restore.restore import main; sys.exit(main(sys.argv[1:]))' "$@"; }
+t0=$(date +%s)
+echo "== leg $LEG: $(date -u +%FT%TZ), $MINUTES min, $(nproc) cores"
+fr build-data --source samples "$SHARED/bsds500/train" "$SHARED/bsds500/val" "$SHARED/bsds500/test" \
+   "$SHARED/urban100" "$SHARED/sun_hays80" --out "$DATA" --sizes 256 --damage real --random-crops "$CROPS" \
+   --seed $((10 + LEG)) --split-seed 0 --workers "$WORKERS"
+echo "== dataset built in $(( $(date +%s) - t0 )) s"
+if [ -d "$OUT/checkpoints" ]; then start=$OUT                       # this leg was interrupted: continue it
+elif [ -f "$RUN/model.pth" ]; then start=$RUN                       # the run's latest weights
+else start=film_restore/weights/default; fi                         # the first leg starts from the shipped default
+echo "== training from $start"
+fr train --recipe detector --data "$DATA" --out "$OUT" --sizes 256 --minutes "$MINUTES" --bs "$BS" \
+   --workers "$WORKERS" --seed $((10 + LEG)) --lr "$LR" --resume "$start" ${TRAIN_ARGS:-}
+mkdir -p "$RUN"
+cp "$OUT/model.pth" "$RUN/model.pth.tmp" && mv "$RUN/model.pth.tmp" "$RUN/model.pth"
+cp "$OUT/config.json" "$RUN/config.json.tmp" && mv "$RUN/config.json.tmp" "$RUN/config.json"
+cp "$OUT/log.csv" "$RUN/log_leg$LEG.csv"
+echo "== leg $LEG done in $(( $(date +%s) - t0 )) s: $(date -u +%FT%TZ); weights in $RUN"
