@@ -194,18 +194,22 @@ class MemoryPatches:
 
 # %% ../nbs/03_loaders.ipynb #71638f78
 def memory_dls(data, size: int, bs: int = 8, seed: int = 0, augment: bool | dict = True, device=None,
-               limit: int | None = None, valid_split: str = 'validation', progress: bool = False):
-    "`get_dls`'s DataLoaders with every patch of the two splits decoded once into memory (`MemoryPatches`)."
+               limit: int | None = None, valid_split: str = 'validation', progress: bool = False, patches=None, wgts=None):
+    "`get_dls`'s DataLoaders with every patch of the two splits decoded once into memory (`MemoryPatches`).\n\n`patches`: the two splits' `MemoryPatches` when already decoded; `wgts`: how often each training patch is drawn, relative to the others (fastai's `WeightedDL`)."
     from fastai.data.core import TfmdDL, DataLoaders
+    from fastai.callback.data import WeightedDL
     data = Path(data)
     train, valid = read_split(data, 'train', size), read_split(data, valid_split, size)
     if limit: train, valid = train.iloc[:limit], valid.iloc[:limit]
     bs = min(bs, len(train))
     device = torch.device(device) if device is not None else get_device()
     aug = paired_aug_transforms(**(augment if isinstance(augment, dict) else {})) if augment else []
-    tr = TfmdDL(MemoryPatches(data, train, progress), bs=bs, shuffle=True, drop_last=True, num_workers=0,
-                after_batch=[IntToFloatTensor(), *aug], device=device)
-    va = TfmdDL(MemoryPatches(data, valid, progress), bs=bs, shuffle=False, num_workers=0, after_batch=[IntToFloatTensor()], device=device)
+    tp, vp = patches if patches is not None else (MemoryPatches(data, train, progress), MemoryPatches(data, valid, progress))
+    if len(tp) != len(train) or len(vp) != len(valid): raise ValueError(f"{data}: `patches` hold {len(tp)} and {len(vp)} patches, the splits {len(train)} and {len(valid)}")
+    wl = {} if wgts is None else dict(wgts=np.asarray(wgts, np.float64))
+    tr = (TfmdDL if wgts is None else WeightedDL)(tp, bs=bs, shuffle=True, drop_last=True, num_workers=0,
+                                                  after_batch=[IntToFloatTensor(), *aug], device=device, **wl)
+    va = TfmdDL(vp, bs=bs, shuffle=False, num_workers=0, after_batch=[IntToFloatTensor()], device=device)
     dls = DataLoaders(tr, va, device=device)
     dls.train.rng, dls.valid.rng = random.Random(seed), random.Random(seed + 1)
     return dls

@@ -25,19 +25,20 @@ from fastcore.foundation import L
 from fastcore.basics import AttrDict
 from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available)
-from .loaders import get_dls, memory_dls, read_split
+from .loaders import get_dls, memory_dls, read_split, MemoryPatches
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'MEMORY_SHARE', 'stage_bs',
-           'plan_stages', 'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger',
-           'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut',
-           'tune_damage_tone', 'training_sizes', 'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL',
-           'RankZeroWrites', 'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN',
-           'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'patches_in_memory',
-           'stage_dls', 'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image',
-           'budget_schedule', 'fit_stage', 'finish_model', 'train_recipe']
+__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'HARD_NEGATIVE_CUT',
+           'HARD_NEGATIVE_BOOST', 'MEMORY_SHARE', 'stage_bs', 'plan_stages', 'fit_to_budget', 'TimeBudget',
+           'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from',
+           'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone', 'training_sizes', 'is_distributed', 'rank_device',
+           'end_distributed', 'CPUDistributedDL', 'RankZeroWrites', 'distributed_context', 'equivalence_batches',
+           'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence',
+           'plan_training', 'false_alarm_pixels', 'hard_negative_weights', 'patches_in_memory', 'stage_dls',
+           'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule',
+           'fit_stage', 'finish_model', 'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -469,11 +470,12 @@ def _in_memory_setting(v):
 
 def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, frozen_epochs=10, unfrozen_epochs=20,
                   bs=None, lr=None, fast=None, pretrained='auto', seed=0, device=None, features=None, stability=None,
-                  limit=None, num_workers=None, in_memory='auto') -> AttrDict:
+                  limit=None, num_workers=None, in_memory='auto', hard_negatives: float = 0) -> AttrDict:
     "What a run of `train_recipe` will do (its arguments are `train_recipe`'s), settled and checked before any work."
     if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
     if data is None or out is None: raise ValueError("train_recipe needs `data` (a built dataset) and `out` (a folder)")
     R = dict(RECIPES[recipe]); fast = is_fast() if fast is None else fast
+    if hard_negatives and not R['aware']: raise ValueError(f"hard negatives are for aware recipes (aware, detector), not {recipe!r}")
     data, arch = Path(data), arch or R['arch']
     sizes = training_sizes(_available_sizes(data), sizes, fast=fast, data=data)   # refuses sizes the dataset lacks
     if fast:
@@ -486,7 +488,31 @@ def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, f
                     unfrozen_epochs=unfrozen_epochs, bs=bs or (32 if device.type == 'cuda' else 8), lr=lr or R.get('lr', 1e-3),
                     fast=fast, pretrained=pretrained, seed=seed, device=device, features=bool(feats), limit=limit,
                     stability=R['stability'] if stability is None else stability, num_workers=num_workers,
-                    encoder_imagenet=_encoder_pretrained(arch, pretrained), in_memory=_in_memory_setting(in_memory))
+                    encoder_imagenet=_encoder_pretrained(arch, pretrained), in_memory=_in_memory_setting(in_memory),
+                    hard_negatives=float(hard_negatives or 0))
+
+# %% ../nbs/06_training.ipynb #b1ba966b
+HARD_NEGATIVE_CUT = 0.5   # mining counts a pixel when the model thinks damage more likely than not there
+
+def false_alarm_pixels(model, patches, bs: int = 16, threshold: float = HARD_NEGATIVE_CUT) -> np.ndarray:
+    "Per patch of `patches` (lesson 3's `MemoryPatches`), the pixels of its CLEAN side where an aware `model`'s damage probability is above `threshold`."
+    was_training = model.training; model.eval()
+    device, counts = next(model.parameters()).device, []
+    with torch.inference_mode():
+        for i in range(0, len(patches), bs):
+            x = patches.clean[i:i + bs].to(device).float().div_(255)
+            with autocast(device): _, logit = model.raw(x)
+            counts.append((torch.sigmoid(logit.float()) > threshold).flatten(1).sum(1).cpu())
+    model.train(was_training)
+    return torch.cat(counts).numpy().astype(np.int64) if counts else np.zeros(0, np.int64)
+
+# %% ../nbs/06_training.ipynb #361a15e8
+HARD_NEGATIVE_BOOST = 4.0   # `train --hard-negatives`' usual value: how many times as often a mined patch is drawn
+
+def hard_negative_weights(false_alarms, boost: float = HARD_NEGATIVE_BOOST) -> np.ndarray:
+    "Drawing weights of the training patches: `boost` for a patch with any false alarm, 1 for the others."
+    if boost < 1: raise ValueError(f"a hard-negative boost is at least 1, not {boost}")
+    return np.where(np.asarray(false_alarms) > 0, float(boost), 1.0)
 
 # %% ../nbs/06_training.ipynb #6292a418
 MEMORY_SHARE = 0.25   # 'auto' holds a stage's patches in memory when they take at most this share of the machine's RAM
@@ -501,11 +527,34 @@ def patches_in_memory(plan, size: int) -> bool:
     n = sum(min(len(read_split(plan.data, sp, size)), plan.limit or 1 << 62) for sp in ('train', 'validation'))
     return n * 7 * size * size <= MEMORY_SHARE * _ram_bytes()   # 7 bytes a pixel: damaged, clean (RGB) and mask
 
-def stage_dls(plan, stage: dict):
-    "The DataLoaders for one `stage` of `plan`: its patch size and batch size; decoded once into memory when `patches_in_memory`."
+def _stage_patches(plan, size: int):
+    "The two splits' `MemoryPatches` at `size`, decoded once per run (kept on `plan`)."
+    cache = plan.setdefault('patches', {})
+    if size not in cache:
+        tr, va = (read_split(plan.data, sp, size) for sp in ('train', 'validation'))
+        if plan.limit: tr, va = tr.iloc[:plan.limit], va.iloc[:plan.limit]
+        cache[size] = (MemoryPatches(plan.data, tr, not plan.fast), MemoryPatches(plan.data, va, not plan.fast))
+    return cache[size]
+
+def _hard_weights(plan, size: int, model):
+    "The training patches' drawing weights at `size` when `plan.hard_negatives`, mined once per run with `model`; else None."
+    if not plan.hard_negatives or model is None and size not in plan.get('hard_wgts', {}): return None
+    cache = plan.setdefault('hard_wgts', {})
+    if size not in cache:
+        fa = false_alarm_pixels(model, _stage_patches(plan, size)[0])
+        cache[size] = hard_negative_weights(fa, plan.hard_negatives)
+        print(f"hard negatives at {size} px: the model marks the clean side of {int((fa > 0).sum())} of {len(fa)} training patches "
+              f"({int(fa.sum())} px); they are drawn {plan.hard_negatives:g} times as often")
+    return cache[size]
+
+def stage_dls(plan, stage: dict, model=None):
+    "The DataLoaders for one `stage` of `plan` (its patch and batch size): in memory when `patches_in_memory`, hard negatives mined with `model`."
     kw = dict(bs=stage['bs'], seed=plan.seed, device=plan.device, limit=plan.limit, augment=plan.R.get('augment', True))
-    if patches_in_memory(plan, stage['size']): return memory_dls(plan.data, stage['size'], progress=not plan.fast, **kw)
-    return get_dls(plan.data, stage['size'], num_workers=plan.num_workers, **kw)
+    size = stage['size']
+    if not patches_in_memory(plan, size):
+        if plan.hard_negatives: raise ValueError("hard negatives need the patches in memory: in_memory 'auto' (when they fit) or 'yes'")
+        return get_dls(plan.data, size, num_workers=plan.num_workers, **kw)
+    return memory_dls(plan.data, size, patches=_stage_patches(plan, size), wgts=_hard_weights(plan, size, model), **kw)
 
 # %% ../nbs/06_training.ipynb #d06bdd61
 def build_model_and_loss(plan, mask_pos_weight=None):
@@ -625,7 +674,7 @@ def budget_schedule(learn, plan, stages, max_minutes: float, deadline: float) ->
 # %% ../nbs/06_training.ipynb #1a586bbd
 def fit_stage(learn, plan, st: dict, stages, s0: int = 0, global_epoch: int = 0, best=None, budget=None, n_pictures: int = 4):
     "Train stage `st` of `stages` from its epoch `s0`: one cycle, the best model kept, log, pictures and checkpoints."
-    learn.dls = stage_dls(plan, st)
+    learn.dls = stage_dls(plan, st, learn.model)
     if st['frozen']: learn.freeze_to(1)     # the encoder is the splitter's first group
     else: learn.unfreeze()
     lr_max = slice(st['enc_lr'], st['lr']) if st['enc_lr'] else st['lr']
@@ -694,18 +743,20 @@ def train_recipe(recipe: str = 'model3',           # the loss and model: one of 
                  num_workers: int | None = None,   # data-loading worker processes (default: the loaders' choice; 0 when fast)
                  mask_pos_weight: float | None = None,  # aware recipes: BCE weight of damaged pixels (default: the recipe's)
                  in_memory='auto',                 # decode the patches once and hold them in memory: auto (when they fit in a quarter of the RAM), yes, no
+                 hard_negatives: float = 0,        # aware recipes: draw the training patches whose clean side the starting model marks this many times as often (0: off; 4 is usual)
                 ) -> Learner:
     "Train restorer `recipe` on the dataset at `data` into the model folder `out` with the dissertation's schedule."
     t_start = time.time()
     plan = plan_training(recipe, data, out, arch, sizes, frozen_epochs, unfrozen_epochs, bs, lr, fast, pretrained, seed, device,
-                         features, stability, limit, num_workers, in_memory)
+                         features, stability, limit, num_workers, in_memory, hard_negatives)
     set_seed(seed, reproducible=True)
     model, loss = build_model_and_loss(plan, mask_pos_weight)
     start = start_schedule(plan, model, resume, epochs_scale)
     if not plan.encoder_imagenet: print("the encoder has no ImageNet weights: it is trained from the start (no frozen stages)")
     print(f"recipe {recipe}: arch {plan.arch}, aware {plan.R['aware']}, VGG features {plan.features}, stability {plan.stability}, "
           f"device {plan.device.type}, precision {precision_for(plan.device)}, patches {'in memory' if patches_in_memory(plan, plan.sizes[0]) else 'read from disk'}")
-    learn = make_learner(plan, model, loss, stage_dls(plan, start.stages[start.stage]), start, wandb)
+    learn = make_learner(plan, model, loss, stage_dls(plan, start.stages[start.stage], model if start.state is None else None), start, wandb)
+    # hard negatives are mined with the starting model; an interrupted run mines with its restored weights, in fit_stage
     deadline = t_start + 60 * max_minutes if max_minutes else None
     stages = budget_schedule(learn, plan, start.stages, max_minutes, deadline) if deadline and start.state is None else start.stages
     budget = TimeBudget(deadline) if deadline else None
