@@ -38,6 +38,19 @@ def print_summary(model_dir, regions, must, n_images, seconds):
     return tot, old
 
 
+def relabel(report_path: Path, labels_path: Path) -> int:
+    "Label a finished census's regions again (after boxes were added to the labels) and print it; the must-go dust is as measured."
+    from film_restore.evaluate import label_region
+    rep, labels = json.loads(report_path.read_text()), json.loads(labels_path.read_text())['images']
+    for r in rep['regions']:
+        l = label_region(r['box'], labels.get(r['image'], []))
+        r['label'], r['what'] = (l['label'], l['what']) if l else ('unlabelled', '')
+    tot, old = print_summary(rep['model'], rep['regions'], rep['must_go'], rep.get('images', len({r['image'] for r in rep['regions']})), 0)
+    rep.update(totals=tot, old_prints=old)
+    report_path.write_text(json.dumps(rep, indent=1))
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--data', default='../shared/data', help='folder holding old_photos_bw/ and real_dusty_scan/')
@@ -45,7 +58,9 @@ def main(argv=None):
     ap.add_argument('--out', default='runs/census')
     ap.add_argument('--labels', default=str(LABELS))
     ap.add_argument('--per-sheet', type=int, default=36, help='regions per sheet')
+    ap.add_argument('--relabel', default=None, help="a census.json: label its regions again from --labels and print the census, restoring nothing")
     a = ap.parse_args(argv)
+    if a.relabel: return relabel(Path(a.relabel), Path(a.labels))
     import numpy as np, torch
     from film_restore.core import load_image, save_figure, DEFAULT_MODEL_DIR
     from film_restore.unet import load_restorer
@@ -67,7 +82,7 @@ def main(argv=None):
         print(f"{rel:52s} changed {changed:6.3f}%  regions: " + ', '.join(f"{k} {sum(r['label'] == k for r in regs)}" for k in KINDS), flush=True)
     regions.sort(key=lambda r: (-r['area'], r['image'], r['box']))
     tot, old = print_summary(model_dir, regions, must, len(images), time.time() - t0)
-    report = dict(model=str(model_dir), totals=tot, old_prints=old, must_go=must, regions=regions)
+    report = dict(model=str(model_dir), images=len(images), totals=tot, old_prints=old, must_go=must, regions=regions)
     (out / 'census.json').write_text(json.dumps(report, indent=1))
     for i in range(0, len(regions), a.per_sheet):
         page = regions[i:i + a.per_sheet]
