@@ -20,11 +20,12 @@ from .core import ssim, image2tensor, _package_dir, is_fast, fast_or, load_image
 from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
-__all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE', 'PRESETS',
-           'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed', 'DamageResult', 'quantise8', 'composite',
-           'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage', 'real_shapes_file',
-           'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha', 'transport_scratch', 'film_grain',
-           'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip', 'real_damage', 'parse_damage',
+__all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE', 'SPRITE_SCALE',
+           'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed', 'DamageResult', 'quantise8',
+           'composite', 'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage',
+           'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha',
+           'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip',
+           'film_streaks', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites', 'real_damage', 'parse_damage',
            'synthesize_damage', 'contact_sheet', 'build_dataset', 'build_data_cmd']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
@@ -521,9 +522,91 @@ def jpeg_roundtrip(img8, quality: int) -> np.ndarray:
     if not ok: raise RuntimeError("OpenCV could not encode a JPEG")
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
 
+# %% ../nbs/02_damage.ipynb #ed36a442
+def film_streaks(canvas, rng, n: int | None = None, scale: float = 1.0):
+    "Draw `n` short thin streaks into `canvas` (float HxW opacity, combined as 1 - (1-c)(1-a)), all nearly parallel to one side of the frame (the film's length)."
+    H, W = canvas.shape
+    n = int(rng.integers(8, 60)) if n is None else int(n)
+    heading = rng.normal(0, 0.03) + (np.pi / 2 if rng.random() < 0.5 else 0.0)
+    layer = np.zeros((H, W), np.uint8)
+    for _ in range(n):
+        half = float(np.exp(rng.uniform(np.log(5), np.log(60)))) * scale / 2
+        x, y, a = rng.uniform(0, W), rng.uniform(0, H), heading + rng.normal(0, 0.015)
+        cv2.line(layer, _pt(x - half * np.cos(a), y - half * np.sin(a)), _pt(x + half * np.cos(a), y + half * np.sin(a)),
+                 int(255 * rng.uniform(0.4, 1.0)), max(1, int(round(rng.uniform(0.6, 2.0) * scale))), cv2.LINE_AA, 4)
+    a = cv2.GaussianBlur(layer.astype(np.float32) / 255, (0, 0), 0.5)
+    canvas[:] = 1 - (1 - canvas) * (1 - a)
+
+# %% ../nbs/02_damage.ipynb #375d9384
+def cut_sprites(img, hint=None, tone: str = 'bright', contrast: float = 0.12, min_area: int = 3, max_area: int = 4000,
+                min_peak: float = 0.0) -> list[np.ndarray]:
+    "Real dust cut out of a scan (HxWx3 float): per speck that stands out from a median of its surroundings by more than `contrast` (and differs there from `hint`, a cleaned copy, if given), its opacity towards white (`tone='bright'`) or black, float32 in [0, 1]; `min_peak`: drop faint ones (soft picture detail)."
+    grey = np.asarray(img, np.float32).mean(-1); H, W = grey.shape
+    bg = cv2.medianBlur((np.clip(grey, 0, 1) * 255 + 0.5).astype(np.uint8), 31).astype(np.float32) / 255
+    d = grey - bg if tone == 'bright' else bg - grey
+    seed = d > contrast
+    if hint is not None: seed &= np.abs(grey - np.asarray(hint, np.float32).mean(-1)) > contrast / 2
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(seed.astype(np.uint8), connectivity=8)
+    room = np.maximum(1 - bg if tone == 'bright' else bg, 0.05)   # how far a pixel could go towards white (black)
+    out = []
+    for k in range(1, n):
+        x, y, w, h, area = stats[k]
+        if not min_area <= area <= max_area: continue
+        y0, x0, y1, x1 = max(0, y - 3), max(0, x - 3), min(H, y + h + 3), min(W, x + w + 3)
+        near = cv2.dilate((lab[y0:y1, x0:x1] == k).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0   # the speck and its soft edge
+        a = np.clip((d[y0:y1, x0:x1] - 0.02) / room[y0:y1, x0:x1], 0, 1)                               # 0.02: the grain is not dust
+        a = np.where(near, a, 0).astype(np.float32)
+        if a.max() >= min_peak: out.append(a)
+    return out
+
+# %% ../nbs/02_damage.ipynb #5863c4df
+def sprite_alpha(sprite, rng, scale: float) -> np.ndarray:
+    "A sprite turned by a multiple of 90 degrees, sometimes mirrored, and scaled by `scale` (area-averaged when shrunk, so a speck too small to draw fades instead of vanishing)."
+    a = np.rot90(np.asarray(sprite, np.float32), int(rng.integers(4)))
+    if rng.random() < 0.5: a = a[:, ::-1]
+    h, w = a.shape
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.clip(cv2.resize(np.ascontiguousarray(a), size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR), 0, 1)
+
+def save_sprites(sprites, path) -> Path:
+    "Write sprites to one `.npz` (float16 opacities), atomically."
+    flat = np.concatenate([np.asarray(s, np.float16).ravel() for s in sprites]) if sprites else np.zeros(0, np.float16)
+    hw = np.array([s.shape for s in sprites], np.int32).reshape(-1, 2)
+    def write(tmp):
+        with open(tmp, 'wb') as f: np.savez_compressed(f, flat=flat, hw=hw)
+    return atomic_write(path, write)
+
+_SPRITES = {}
+
+def load_sprites(path) -> list[np.ndarray]:
+    "The sprites saved at `path` by `save_sprites`, read once per process."
+    key = str(Path(path).resolve())
+    if key not in _SPRITES:
+        if not Path(path).is_file(): raise FileNotFoundError(f"{path}: no sprite file; cut one with cut_sprites and save_sprites (benchmarks/real_sprites.py)")
+        with np.load(path) as z: flat, hw = z['flat'].astype(np.float32), z['hw']
+        offs = np.concatenate([[0], np.cumsum(hw[:, 0] * hw[:, 1])])
+        _SPRITES[key] = [flat[o:o + h * w].reshape(h, w) for o, (h, w) in zip(offs, hw)]
+    return _SPRITES[key]
+
+# %% ../nbs/02_damage.ipynb #5e5df69b
+SPRITE_SCALE = (0.1, 1.5)   # sprites cut from a 12 Mpx scan, pasted from web size (1 px specks) to scan size
+
+def _film_appearance(light, dark, rng, target: float, sprites=None, streaks: bool = False):
+    "Add to the light and dark canvases: sometimes streaks along the film, and real sprites covering about half as much again as `target`."
+    H, W = light.shape
+    if streaks and rng.random() < 0.3: film_streaks(light if rng.random() < 0.8 else dark, rng)
+    if not sprites or target <= 0: return
+    sp, scale = np.zeros((H, W), np.float32), float(np.exp(rng.uniform(*np.log(SPRITE_SCALE))))
+    for _ in range(500):
+        if (sp > 0.02).mean() >= target / 2: break
+        a = sprite_alpha(sprites[int(rng.integers(len(sprites)))], rng, scale * rng.uniform(0.8, 1.25))
+        _paste(sp, a, int(rng.integers(-a.shape[0] // 2, H)), int(rng.integers(-a.shape[1] // 2, W)), 1.0)
+    canv = light if rng.random() < 0.75 else dark       # bright dust on negatives, dark dust on slides and prints
+    canv[:] = 1 - (1 - canv) * (1 - sp)
+
 # %% ../nbs/02_damage.ipynb #458e9179
-def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False) -> DamageResult:
-    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets)."
+def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False, sprites=None, streaks: bool = False) -> DamageResult:
+    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`) and `streaks` add real appearance, drawn from their own random stream so that the rest stays as it was."
     rng = np.random.default_rng(seed)
     bank = bank if bank is not None else load_real_shapes()
     img = np.asarray(img, np.float32)
@@ -534,6 +617,7 @@ def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, 
     elif rng.random() < 0.1 and not always_damaged: target = 0.0   # a clean scan, seen in training too
     else: target = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
     a_l, a_d, a_t = _real_canvases(base, bank, rng, target)
+    if sprites or streaks: _film_appearance(a_l, a_d, np.random.default_rng(stable_seed(seed, 'appearance')), target, sprites, streaks)
     tone_l = np.clip(rng.uniform(0.82, 1.0) + rng.normal(0, 0.01, base.shape[:2]), 0, 1)[..., None].astype(np.float32)
     tone_d = np.clip(rng.uniform(0.0, 0.15) + rng.normal(0, 0.01, base.shape[:2]), 0, 1)[..., None].astype(np.float32)
     tint = np.clip(base + np.float32(rng.uniform(-0.25, 0.25, 3)) + 0.15, 0, 1)   # an emulsion scratch: a layer of dye gone
@@ -561,9 +645,9 @@ def parse_damage(spec) -> list:
     out = []
     for p in parts:
         p = str(p).strip()
-        if p.startswith('overlays:'): out.append((p, 1.0)); continue
+        if p.startswith(('overlays:', 'real-sprites:')): out.append((p, 1.0)); continue
         name, _, w = p.partition(':')
-        if name not in PRESETS: raise ValueError(f"unknown damage preset {name!r}: use real, realistic, thesis, overlays:DIR or a mixture like realistic+thesis")
+        if name not in PRESETS: raise ValueError(f"unknown damage preset {name!r}: use real, realistic, thesis, overlays:DIR, real-sprites:FILE or a mixture like realistic+thesis")
         out.append((name, float(w) if w else 1.0))
     return out
 
@@ -580,6 +664,8 @@ def synthesize_damage(img, preset='realistic', seed=0) -> DamageResult:
     if name == 'real': return real_damage(img, seed)
     # evaluation sets: the same damage on every photo, and no synthetic picture details in the test photos
     if name == 'real-eval': return real_damage(img, seed, details=False, always_damaged=True)
+    # the real shapes with real appearance: sprites cut from a real scan (cut_sprites) and streaks along the film
+    if name.startswith('real-sprites:'): return real_damage(img, seed, sprites=load_sprites(name.split(':', 1)[1]), streaks=True)
     folder = name.split(':', 1)[1]
     if folder not in _OVERLAY_CACHE: _OVERLAY_CACHE[folder] = load_overlays(folder)
     return overlay_damage(img, _OVERLAY_CACHE[folder], seed)
