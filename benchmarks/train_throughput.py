@@ -13,7 +13,7 @@ loss is the aware recipe's pixel part (SSIM + MAE + mask BCE/Dice, no VGG), what
 weights trains with. At the end: the table, then the ratios mixed/fp32 (per model and size) and compact/resnet34
 (per precision and size). On a shared machine, run it twice: the load of other processes moves the figures.
 
-    python benchmarks/train_throughput.py --data runs/run_data1 --size 256 --batches 12 --rounds 3
+    python benchmarks/train_throughput.py --data runs/run_data1 --size 256 --bs 8 --batches 12 --rounds 3 --limit 800
 
 With --data (a dataset built by build-data), it measures what a training run really does, batches drawn from the
 dataset's loaders included, for the detector recipe (compact model, its loss, bf16 autocast on a CPU):
@@ -62,7 +62,7 @@ def measure(arch, size, mixed, bs, repeats, warmup, loss_name, device, seed=0):
     return bs * repeats / (time.perf_counter() - t0)
 
 
-def data_rates(data, size, bs, batches, rounds, workers, cases=('disk', 'memory', 'memory+cl')):
+def data_rates(data, size, bs, batches, rounds, workers, limit=None, cases=('disk', 'memory', 'memory+cl')):
     "Samples per second of whole training steps (next batch, forward, loss, backward, AdamW) per case and round."
     import torch
     from film_restore.core import autocast
@@ -72,10 +72,10 @@ def data_rates(data, size, bs, batches, rounds, workers, cases=('disk', 'memory'
     plan = plan_training('detector', data, tempfile.mkdtemp(), sizes=(size,), fast=False, pretrained=False, device='cpu')
     aug = plan.R.get('augment', True)
     t0 = time.perf_counter()
-    dls = {'disk': get_dls(data, size, bs=bs, augment=aug, num_workers=workers, device='cpu')}
+    dls = {'disk': get_dls(data, size, bs=bs, augment=aug, num_workers=workers, device='cpu', limit=limit)}
     t_disk = time.perf_counter() - t0
     if any(c.startswith('memory') for c in cases):
-        t0 = time.perf_counter(); mem = memory_dls(data, size, bs=bs, augment=aug, device='cpu')
+        t0 = time.perf_counter(); mem = memory_dls(data, size, bs=bs, augment=aug, device='cpu', limit=limit)
         print(f"memory_dls: {len(mem.train.dataset) + len(mem.valid.dataset)} patches decoded in {time.perf_counter() - t0:.0f} s "
               f"({mem.train.dataset.nbytes / 2**30:.2f} GB for training); get_dls set up in {t_disk:.1f} s")
         for c in cases:
@@ -130,12 +130,13 @@ def main(argv=None):
     p.add_argument('--batches', type=int, default=12, help='steps per case and round with --data (default 12)')
     p.add_argument('--rounds', type=int, default=3, help='rounds with --data (default 3)')
     p.add_argument('--workers', type=int, default=2, help="loader processes of the disk case (default 2, the standing run's)")
+    p.add_argument('--limit', type=int, default=None, help='with --data: use at most this many patches per split (decoding all takes a while)')
     a = p.parse_args(argv)
     import torch
     if a.data:
         if a.threads: torch.set_num_threads(a.threads)
         print(f"detector recipe, batch {a.bs}, {torch.get_num_threads()} threads, torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}")
-        print_data_rates(data_rates(a.data, a.size, a.bs, a.batches, a.rounds, a.workers), a.size)
+        print_data_rates(data_rates(a.data, a.size, a.bs, a.batches, a.rounds, a.workers, a.limit), a.size)
         return 0
     from film_restore.core import get_device, precision_for
     if a.threads: torch.set_num_threads(a.threads)
