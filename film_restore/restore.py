@@ -888,6 +888,7 @@ class ReviewPage:
         if old.exists() and not (old / 'manifest.json').exists():
             raise ValueError(f"{old}: exists and is not a review page's folder; move it, or restore into another folder")
         self.dir = Path(tempfile.mkdtemp(prefix=f'.{REVIEW_FILES}.', dir=self.out))   # renamed into place by `finish`
+        um = os.umask(0); os.umask(um); os.chmod(self.dir, 0o777 & ~um)   # a plain mkdir's mode, not mkdtemp's private one
         self.save_mask, self.review, self.grow, self.images = save_mask, review, grow, []
 
     def _regions(self, folder: Path, img, after, mask) -> list[dict]:
@@ -897,7 +898,7 @@ class ReviewPage:
             cx, cy, cw, ch = c = _crop_box(box, mask.shape)
             crop = np.concatenate([_as8(img[cy:cy + ch, cx:cx + cw]), np.full((ch, CROP_GAP, 3), 128, np.uint8),
                                    _as8(after[cy:cy + ch, cx:cx + cw])], 1)
-            _write_bytes(folder / f'r{k}.png', _png_bytes(crop))
+            (folder / f'r{k}.png').write_bytes(_png_bytes(crop))   # plain writes: the folder is renamed into place whole
             regions.append(dict(id=f'r{k}', box=[int(v) for v in box], crop=c, **region_risk(img, labels, k, box)))
         return regions
 
@@ -907,14 +908,14 @@ class ReviewPage:
         folder = self.dir / f'{len(self.images) + 1:04d}'; folder.mkdir()
         after = img if res is None else res
         regions = self._regions(folder, img, after, mask)
-        _write_bytes(folder / 'mask.png', _png_bytes(mask.view(np.uint8) * np.uint8(255)))
+        (folder / 'mask.png').write_bytes(_png_bytes(np.ascontiguousarray(mask, bool).view(np.uint8) * np.uint8(255)))
         fill = np.zeros_like(after); np.copyto(fill, after, where=mask if after.ndim == 2 else mask[..., None])
-        _write_bytes(folder / 'fill.png', _png_bytes(fill)); del fill
+        (folder / 'fill.png').write_bytes(_png_bytes(fill)); del fill
         view = _as8(after); H, W = mask.shape
-        _write_bytes(folder / 'view.jpg', _png_bytes(view, '.jpg', cv2.IMWRITE_JPEG_QUALITY, 90))
+        (folder / 'view.jpg').write_bytes(_png_bytes(view, '.jpg', cv2.IMWRITE_JPEG_QUALITY, 90))
         s = THUMB_SIDE / max(H, W)
         thumb = cv2.resize(view, (max(1, round(W * s)), max(1, round(H * s))), interpolation=cv2.INTER_AREA) if s < 1 else view
-        _write_bytes(folder / 'thumb.jpg', _png_bytes(thumb, '.jpg', cv2.IMWRITE_JPEG_QUALITY, 85))
+        (folder / 'thumb.jpg').write_bytes(_png_bytes(thumb, '.jpg', cv2.IMWRITE_JPEG_QUALITY, 85))
         self.images.append(dict(id=folder.name, input=str(Path(src).resolve()), sha256=_sha256(src),
                                 output=Path(os.path.relpath(dst, self.out)).as_posix(), size=[W, H], regions=regions))
 
@@ -923,7 +924,7 @@ class ReviewPage:
         m = dict(format='film_restore.review', version=1, out_dir=str(self.out.resolve()), grow=self.grow,
                  save_mask=self.save_mask, review=self.review, risk=RISK_TEXT, spot_fill='telea', images=self.images)
         m['batch'] = hashlib.sha256(json.dumps(m, sort_keys=True).encode()).hexdigest()[:16]
-        _write_bytes(self.dir / 'manifest.json', json.dumps(m, indent=1).encode())
+        (self.dir / 'manifest.json').write_text(json.dumps(m, indent=1))
         final = self.out / REVIEW_FILES
         if final.exists(): shutil.rmtree(final)
         os.replace(self.dir, final)
