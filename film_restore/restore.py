@@ -805,7 +805,6 @@ def quickstart_cmd(fast: bool = False,  # tiny data and training: a smoke test o
 
 # %% ../nbs/09_restore.ipynb #ae250002
 import hashlib, tempfile
-from scipy import ndimage
 
 REVIEW_PAGE = 'review.html'       # --review-page writes OUT/review.html ...
 REVIEW_FILES = 'review_files'     # ... and beside it the crops, each image's mask, fill and view, and manifest.json
@@ -816,11 +815,13 @@ def review_regions(mask: np.ndarray, grow: int = REVIEW_GROW) -> tuple[np.ndarra
     "The regions of boolean `mask`: its 8-connected pieces grown by `grow` px, merged where they then touch.\n\nReturns `(labels, boxes)`: int32 HxW with region k (1..n) on the mask's own pixels and 0 elsewhere, and boxes (n, 4) as x, y, w, h of those pixels."
     m8 = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
     grown = cv2.dilate(m8, np.ones((2 * grow + 1,) * 2, np.uint8)) if grow > 0 else m8
-    n, labels = cv2.connectedComponents(grown, connectivity=8, ltype=cv2.CV_32S); del grown
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8, ltype=cv2.CV_32S); del grown
     labels[~m8.view(bool)] = 0
     boxes = np.zeros((n - 1, 4), np.int64)
-    for k, sl in enumerate(ndimage.find_objects(labels), 1):
-        if sl is not None: boxes[k - 1] = sl[1].start, sl[0].start, sl[1].stop - sl[1].start, sl[0].stop - sl[0].start
+    for k in range(1, n):   # the box of the mask's own pixels, found inside the grown piece's box
+        x, y, w, h = stats[k, :4]
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == k)
+        boxes[k - 1] = x + xs.min(), y + ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
     return labels, boxes
 
 # %% ../nbs/09_restore.ipynb #ae250006
