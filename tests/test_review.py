@@ -180,6 +180,14 @@ def test_review_page_in_a_browser(tmp_path):
             time.sleep(0.05)
         saved = json.loads((downloads / 'decisions.json').read_text())
         assert saved == json.loads(d.execute_script('return reviewDecisions()'))
+        d.refresh()                                                     # reopened: every repair accepted again ...
+        assert 'rejected' not in d.find_element('id', 'c0').get_attribute('class')
+        d.find_element('id', 'load').send_keys(str(downloads / 'decisions.json'))   # ... until the saved file is loaded
+        for _ in range(100):
+            if 'loaded' in d.find_element('id', 'status').text: break
+            time.sleep(0.05)
+        assert json.loads(d.execute_script('return reviewDecisions()')) == saved
+        assert 'rejected' in d.find_element('id', 'c0').get_attribute('class')
         errors = [e for e in d.get_log('browser') if e['level'] == 'SEVERE']
         assert not errors, errors
     finally:
