@@ -32,13 +32,16 @@ from .colorize import (colorize_cmd, colorize_train_cmd, colorize_evaluate_cmd, 
                                    colorize_array, resolve_colorizer)
 
 # %% auto #0
-__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOR', 'OTHER_IMAGE_EXTS', 'COMMANDS', 'TASKS', 'SHORT_OPTIONS',
-           'REVIEW_COLOUR', 'tile_starts', 'edge_ramp', 'defects_larger_than', 'damage_mask', 'restore_array',
-           'NoModelError', 'load_colorize_fn', 'output_name', 'mask_path', 'review_path', 'restore_file',
-           'review_image', 'find_default_model', 'collect_inputs', 'restore_paths', 'command_parser', 'run_command',
-           'restore_cmd', 'before_after_figure', 'before_after_viewer', 'QuickstartPlan', 'quickstart_plan',
-           'quickstart_data', 'quickstart_train', 'quickstart_evaluate', 'quickstart_restore', 'quickstart_pictures',
-           'write_quickstart_report', 'quickstart_notes', 'quickstart', 'quickstart_cmd', 'installation_info',
+__all__ = ['STRIDE', 'NO_DEFAULT_MODEL', 'OUT_FORMATS', 'REVIEW_COLOR', 'OTHER_IMAGE_EXTS', 'REVIEW_PAGE', 'REVIEW_FILES',
+           'REVIEW_GROW', 'DECISIONS_FORMAT', 'RISK_TEXT', 'CROP_GAP', 'THUMB_SIDE', 'MAX_SPOT_RADIUS', 'REVIEW_HTML',
+           'COMMANDS', 'TASKS', 'SHORT_OPTIONS', 'REVIEW_COLOUR', 'tile_starts', 'edge_ramp', 'defects_larger_than',
+           'damage_mask', 'restore_array', 'NoModelError', 'load_colorize_fn', 'output_name', 'mask_path',
+           'review_path', 'restore_file', 'review_image', 'find_default_model', 'collect_inputs', 'restore_paths',
+           'command_parser', 'run_command', 'restore_cmd', 'before_after_figure', 'before_after_viewer',
+           'QuickstartPlan', 'quickstart_plan', 'quickstart_data', 'quickstart_train', 'quickstart_evaluate',
+           'quickstart_restore', 'quickstart_pictures', 'write_quickstart_report', 'quickstart_notes', 'quickstart',
+           'quickstart_cmd', 'review_regions', 'region_risk', 'ReviewPage', 'review_page_html', 'start_review_page',
+           'read_decisions', 'spot_mask', 'rebuild_result', 'apply_review', 'apply_review_cmd', 'installation_info',
            'info_cmd', 'train_cmd', 'main']
 
 # %% ../nbs/09_restore.ipynb #4398f6ba
@@ -265,7 +268,7 @@ def _copy_file(src):
 def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, device=None, precision=None,
                  save_mask: bool = False, colorize=None, out_path=None, progress: bool = False,
                  mask_threshold: float|None = None, max_defect_size: int|None = None, review: bool = False,
-                 out_format: str = 'same', damage_tone: str|None = None) -> dict:
+                 out_format: str = 'same', damage_tone: str|None = None, on_result=None) -> dict:
     "Restore the image file `path` into `out_dir` (same name, or `out_format`'s suffix) or `out_path`, then `colorize(img)` if given; returns what was done."
     path = Path(path)
     out = Path(out_path) if out_path is not None else Path(out_dir) / output_name(path.name, out_format)
@@ -303,6 +306,7 @@ def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, devic
     if review:
         after = img if res is None else (res if res.ndim == 3 else res[..., None].repeat(3, 2))
         save_image(review_image(img, after, mask), review_path(out), bit_depth=8)
+    if on_result is not None: on_result(path, out, img, res, mask, info)   # e.g. ReviewPage.add (--review-page)
     h, w = img.shape[:2]
     return dict(path=path, out=out, megapixels=h * w / 1e6, seconds=time.perf_counter() - t0, copied=copied,
                 damaged_fraction=None if mask is None else float(mask.mean()))
@@ -406,6 +410,8 @@ def restore_paths(inputs, out_dir, model_dir=None,
                   # remove only bright damage (dust on a scanned negative), only dark (dirt on a slide or print), or both
                   # (default: the model's damage_tone, chosen on validation where its config.json has one, else both)
                   damage_tone: Annotated[str|None, dict(choices=list(DAMAGE_TONES))] = None,
+                  # also write OUT/review.html: every repair of the batch to accept or reject, missed spots to add (then film-restore apply-review)
+                  review_page: bool = False,
                   out_format: str = 'same') -> dict:
     "Restore every image in `inputs` (files and folders) into `out_dir`; returns a summary (counts, failures, time, MP/s).\n\n`colorize`: False, True (the shipped colour model) or a colouriser folder."
     if isinstance(inputs, (str, Path)): inputs = [inputs]
@@ -427,6 +433,7 @@ def restore_paths(inputs, out_dir, model_dir=None,
     if not aware and log and (mask_threshold is not None or max_defect_size):
         log("note: this model is not damage-aware (no mask): --threshold, --sensitivity and --max-defect-size do nothing")
     need_mask = save_mask and aware  # a plain restorer predicts no mask
+    page = start_review_page(out_dir, aware, colorize_fn, skip_existing, need_mask, review) if review_page else None
     t0, done, skipped, failed, mp = time.perf_counter(), [], [], list(problems), 0.0
     for src, msg in problems:  # said at once, before the long work: the batch goes on without them
         if log: log(f"skipped {msg}")
@@ -437,13 +444,15 @@ def restore_paths(inputs, out_dir, model_dir=None,
         try:
             r = restore_file(src, None, model, tile=tile, overlap=overlap, device=device, precision=precision,
                              save_mask=save_mask, colorize=colorize_fn, out_path=dst, progress=progress and len(pairs) == 1,
-                             mask_threshold=mask_threshold, max_defect_size=max_defect_size, review=review, damage_tone=damage_tone)
+                             mask_threshold=mask_threshold, max_defect_size=max_defect_size, review=review, damage_tone=damage_tone,
+                             on_result=page.add if page else None)
             done.append(r); mp += r['megapixels']
         except (ImageReadError, OSError, ValueError) as e:  # one bad file must not stop the batch
             msg = str(e) if str(src) in str(e) else f"{src}: {e}"  # name the file, once
             failed.append((src, msg))
             if progress: bar.write(f"skipped {msg}")
             elif log: log(f"skipped {msg}")
+    if page is not None: page.finish(log)
     secs = time.perf_counter() - t0
     summary = dict(restored=len(done), skipped=len(skipped), failed=failed, seconds=secs, megapixels=mp,
                    mp_per_s=mp / secs if done and secs > 0 else 0.0, outputs=[r['out'] for r in done], out_dir=Path(out_dir))
@@ -794,6 +803,499 @@ def quickstart_cmd(fast: bool = False,  # tiny data and training: a smoke test o
     except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e: raise CliError(str(e)) from None
     return 0
 
+# %% ../nbs/09_restore.ipynb #ae250002
+import hashlib, tempfile
+
+REVIEW_PAGE = 'review.html'       # --review-page writes OUT/review.html ...
+REVIEW_FILES = 'review_files'     # ... and beside it the crops, each image's mask, fill and view, and manifest.json
+REVIEW_GROW = 3                   # px each piece of the mask grows by; pieces that then touch are one region
+DECISIONS_FORMAT = 'film_restore.review-decisions'
+
+def review_regions(mask: np.ndarray, grow: int = REVIEW_GROW) -> tuple[np.ndarray, np.ndarray]:
+    "The regions of boolean `mask`: its 8-connected pieces grown by `grow` px, merged where they then touch.\n\nReturns `(labels, boxes)`: int32 HxW with region k (1..n) on the mask's own pixels and 0 elsewhere, and boxes (n, 4) as x, y, w, h of those pixels."
+    m8 = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+    grown = cv2.dilate(m8, np.ones((2 * grow + 1,) * 2, np.uint8)) if grow > 0 else m8
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8, ltype=cv2.CV_32S); del grown
+    labels[~m8.view(bool)] = 0
+    boxes = np.zeros((n - 1, 4), np.int64)
+    for k in range(1, n):   # the box of the mask's own pixels, found inside the grown piece's box
+        x, y, w, h = stats[k, :4]
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == k)
+        boxes[k - 1] = x + xs.min(), y + ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
+    return labels, boxes
+
+# %% ../nbs/09_restore.ipynb #ae250006
+RISK_TEXT = 'risk = log10(area px) + log10(elongation) + 2 / (1 + contrast against a 4 px ring)'
+
+def _luma(a) -> np.ndarray:
+    "Float32 brightness in [0, 1] (HxW) of a uint8, uint16 or float image, grey or RGB."
+    a = np.asarray(a); f = a.astype(np.float32) / (np.iinfo(a.dtype).max if a.dtype.kind in 'ui' else 1)
+    return f if f.ndim == 2 else f.mean(-1)
+
+def region_risk(before: np.ndarray, labels: np.ndarray, k: int, box, ring: int = 4) -> dict:
+    "Region `k`'s area (px), elongation (ratio of principal axes), contrast against a `ring` px band around it in `before`, and the `RISK_TEXT` score."
+    x, y, w, h = (int(v) for v in box); H, W = labels.shape
+    x0, y0, x1, y1 = max(0, x - ring), max(0, y - ring), min(W, x + w + ring), min(H, y + h + ring)
+    lab = labels[y0:y1, x0:x1]; inside = lab == k
+    around = cv2.dilate(inside.view(np.uint8), np.ones((2 * ring + 1,) * 2, np.uint8)).view(bool) & (lab == 0)
+    g, area = _luma(before[y0:y1, x0:x1]), int(inside.sum())
+    mu = cv2.moments(inside.view(np.uint8), binaryImage=True)
+    half, d = (mu['mu20'] + mu['mu02']) / 2, math.hypot((mu['mu20'] - mu['mu02']) / 2, mu['mu11'])
+    elong = math.sqrt((half + d + area / 12) / (half - d + area / 12))   # area / 12: each pixel's own extent
+    contrast = abs(float(g[inside].mean()) - float(g[around].mean())) / (float(g[around].std()) + 2 / 255) if around.any() else 0.0
+    risk = math.log10(area) + math.log10(elong) + 2 / (1 + contrast)
+    return dict(area=area, elongation=round(elong, 2), contrast=round(contrast, 2), risk=round(risk, 3))
+
+# %% ../nbs/09_restore.ipynb #ae25000a
+CROP_GAP, THUMB_SIDE, MAX_SPOT_RADIUS = 4, 192, 200   # px between before and after; the locator's side; the largest spot
+
+def _png_bytes(a: np.ndarray, ext: str = '.png', *params) -> bytes:
+    "`a` (uint8/uint16, HxW or RGB HxWx3) encoded by OpenCV, channels in RGB order as they are in `a`."
+    ok, buf = cv2.imencode(ext, a[..., ::-1] if a.ndim == 3 else a, list(params))
+    if not ok: raise ValueError(f"could not encode a {a.shape} {a.dtype} picture as {ext}")
+    return buf.tobytes()
+
+def _write_bytes(path, data: bytes) -> Path: return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+def _read_png(path) -> np.ndarray:
+    "What `_png_bytes` wrote, back as it was (RGB order, its own type)."
+    a = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if a is None: raise ValueError(f"{path}: missing or unreadable; write the review page again (restore --review-page)")
+    return a[..., ::-1].copy() if a.ndim == 3 else a
+
+def _as8(a: np.ndarray) -> np.ndarray:
+    "uint8 RGB for the page, from uint8 or uint16, grey or RGB."
+    a = cv2.convertScaleAbs(a, alpha=1 / 257) if a.dtype == np.uint16 else np.asarray(a, np.uint8)
+    return np.repeat(a[..., None], 3, 2) if a.ndim == 2 else a
+
+def _sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
+    return h.hexdigest()
+
+def _crop_box(box, shape) -> list[int]:
+    "The crop shown for a region: its box with a margin of half its size (at least 8 px), inside the image."
+    x, y, w, h = (int(v) for v in box); p = max(8, max(w, h) // 2); H, W = shape[:2]
+    x0, y0 = max(0, x - p), max(0, y - p)
+    return [x0, y0, min(W, x + w + p) - x0, min(H, y + h + p) - y0]
+
+# %% ../nbs/09_restore.ipynb #ae25000b
+class ReviewPage:
+    "Collects what the review page and `apply_review` need, image by image as `restore_paths` runs (`add`); `finish` writes the page."
+    def __init__(self, out_dir, save_mask: bool = False, review: bool = False, grow: int = REVIEW_GROW):
+        self.out = Path(out_dir); self.out.mkdir(parents=True, exist_ok=True)
+        old = self.out / REVIEW_FILES
+        if old.exists() and not (old / 'manifest.json').exists():
+            raise ValueError(f"{old}: exists and is not a review page's folder; move it, or restore into another folder")
+        self.dir = Path(tempfile.mkdtemp(prefix=f'.{REVIEW_FILES}.', dir=self.out))   # renamed into place by `finish`
+        um = os.umask(0); os.umask(um); os.chmod(self.dir, 0o777 & ~um)   # a plain mkdir's mode, not mkdtemp's private one
+        self.save_mask, self.review, self.grow, self.images = save_mask, review, grow, []
+
+    def _regions(self, folder: Path, img, after, mask) -> list[dict]:
+        "Find, score and crop (before | after, PNG) every region of `mask`."
+        labels, boxes = review_regions(mask, self.grow); regions = []
+        for k, box in enumerate(boxes, 1):
+            cx, cy, cw, ch = c = _crop_box(box, mask.shape)
+            crop = np.concatenate([_as8(img[cy:cy + ch, cx:cx + cw]), np.full((ch, CROP_GAP, 3), 128, np.uint8),
+                                   _as8(after[cy:cy + ch, cx:cx + cw])], 1)
+            (folder / f'r{k}.png').write_bytes(_png_bytes(crop))   # plain writes: the folder is renamed into place whole
+            regions.append(dict(id=f'r{k}', box=[int(v) for v in box], crop=c, **region_risk(img, labels, k, box)))
+        return regions
+
+    def add(self, src, dst, img: np.ndarray, res: np.ndarray|None, mask: np.ndarray, info: ImageInfo):
+        "`restore_file`'s hook: the input `src` (read as `img`) was restored as `res` (None: copied) with `mask` into `dst`."
+        if mask is None: raise ValueError(f"{src}: the model gave no mask, so there is nothing to review")
+        folder = self.dir / f'{len(self.images) + 1:04d}'; folder.mkdir()
+        after = img if res is None else res
+        regions = self._regions(folder, img, after, mask)
+        (folder / 'mask.png').write_bytes(_png_bytes(np.ascontiguousarray(mask, bool).view(np.uint8) * np.uint8(255)))
+        fill = np.zeros_like(after); np.copyto(fill, after, where=mask if after.ndim == 2 else mask[..., None])
+        (folder / 'fill.png').write_bytes(_png_bytes(fill)); del fill
+        view = _as8(after); H, W = mask.shape
+        (folder / 'view.jpg').write_bytes(_png_bytes(view, '.jpg', cv2.IMWRITE_JPEG_QUALITY, 90))
+        s = THUMB_SIDE / max(H, W)
+        thumb = cv2.resize(view, (max(1, round(W * s)), max(1, round(H * s))), interpolation=cv2.INTER_AREA) if s < 1 else view
+        (folder / 'thumb.jpg').write_bytes(_png_bytes(thumb, '.jpg', cv2.IMWRITE_JPEG_QUALITY, 85))
+        self.images.append(dict(id=folder.name, input=str(Path(src).resolve()), sha256=_sha256(src),
+                                output=Path(os.path.relpath(dst, self.out)).as_posix(), size=[W, H], regions=regions))
+
+    def finish(self, log=print) -> Path:
+        "Write the manifest, put the folder in place of any older one, then write the page; returns the page's path."
+        m = dict(format='film_restore.review', version=1, out_dir=str(self.out.resolve()), grow=self.grow,
+                 save_mask=self.save_mask, review=self.review, risk=RISK_TEXT, spot_fill='telea', images=self.images)
+        m['batch'] = hashlib.sha256(json.dumps(m, sort_keys=True).encode()).hexdigest()[:16]
+        (self.dir / 'manifest.json').write_text(json.dumps(m, indent=1))
+        final = self.out / REVIEW_FILES
+        if final.exists(): shutil.rmtree(final)
+        os.replace(self.dir, final)
+        for stale in self.out.glob(f'.{REVIEW_FILES}.*'): shutil.rmtree(stale, ignore_errors=True)  # an interrupted run's
+        page = _write_bytes(self.out / REVIEW_PAGE, review_page_html(m).encode('utf-8'))
+        n = sum(len(e['regions']) for e in self.images)
+        if log: log(f"review page: {page} ({n} repairs in {len(self.images)} images); then film-restore apply-review decisions.json -o {self.out}")
+        return page
+
+# %% ../nbs/09_restore.ipynb #ae25000c
+# The page: plain HTML, CSS and JavaScript in one file, no network. Its data (the manifest, regions in risk order) is
+# JSON inside it; cards are drawn 50 at a time, and their crops load only when they scroll into view.
+REVIEW_HTML = r'''<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<link rel="icon" href="data:,">
+<title>film_restore review: __TITLE__</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:0;background:#f4f4f2;color:#222}
+header{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid #ccc;padding:6px 12px}
+header h1{font-size:16px;margin:2px 0}
+header .row{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:3px 0}
+#counts{font-weight:600}#status{color:#a30}
+.keys,.why{color:#555;font-size:12px;margin:2px 0}
+kbd{border:1px solid #aaa;border-radius:3px;padding:0 3px;background:#f8f8f8}
+main{padding:8px 12px}
+.card{background:#fff;border:2px solid #ddd;border-radius:6px;margin:0 0 10px;padding:6px 8px}
+.card.cur{border-color:#1565c0;box-shadow:0 0 0 2px #90caf9}
+.card.rejected{background:#fdecea}
+.state{font-weight:700;color:#2e7d32}.rejected .state{color:#c62828}
+.views{display:flex;gap:14px;align-items:flex-start;overflow-x:auto;padding-top:4px}
+figure{margin:0}figcaption{font-size:11px;color:#666}
+.crop{position:relative;background:#888}
+.crop img{display:block;image-rendering:pixelated}
+.box{position:absolute;border:1px solid #ff00ff;pointer-events:none}
+.loc{border-color:#f00;min-width:3px;min-height:3px}
+nav{padding:0 12px 20px}
+#spotview{position:fixed;inset:0;z-index:5;background:#222;color:#eee;display:flex;flex-direction:column}
+#spotview[hidden]{display:none}
+#spotview .bar{padding:6px 10px;display:flex;gap:10px;align-items:center;flex-wrap:wrap}
+#sv-scroll{flex:1;overflow:auto}
+#sv-stage{position:relative;display:inline-block}
+#sv-img{display:block;image-rendering:pixelated}
+#sv-svg{position:absolute;left:0;top:0;width:100%;height:100%;cursor:crosshair}
+</style></head>
+<body>
+<header>
+<h1>Review of __TITLE__</h1>
+<div class="row"><span id="counts"></span><span id="status"></span></div>
+<div class="row">
+<label>Show <select id="filter"><option value="">all images</option></select></label>
+<button id="save">Save decisions.json (s)</button>
+<label>Load decisions.json <input type="file" id="load" accept=".json,application/json"></label>
+<button id="spots">Add missed spots (e)</button>
+</div>
+<p class="keys"><kbd>j</kbd>/<kbd>&darr;</kbd> next &middot; <kbd>k</kbd>/<kbd>&uarr;</kbd> previous &middot; <kbd>a</kbd> accept &middot; <kbd>r</kbd> reject (both move on) &middot; <kbd>e</kbd> add missed spots in this region's image &middot; <kbd>s</kbd> save. Every repair starts accepted.</p>
+<p class="why">Most likely false alarms first: __RISK__. Reopening this page starts again with every repair accepted and no spots: load the decisions.json you saved to go on from it. Then run <code>film-restore apply-review decisions.json -o __OUT__</code>.</p>
+</header>
+<main id="list"></main>
+<nav id="pager"></nav>
+<div id="spotview" hidden>
+<div class="bar"><b id="sv-name"></b><span>click or drag on the result to mark a missed spot</span>
+<label>brush radius <input id="sv-r" type="number" min="1" max="__MAXR__" value="6"> px</label>
+<label>zoom <select id="sv-zoom"><option value="fit">fit</option><option value="1" selected>1:1</option><option value="2">2:1</option><option value="4">4:1</option></select></label>
+<button id="sv-undo">Undo (u)</button><button id="sv-clear">Clear this image's spots</button><button id="sv-close">Done (Esc)</button><span id="sv-count"></span></div>
+<div id="sv-scroll"><div id="sv-stage"><img id="sv-img" alt="the result at full resolution"><svg id="sv-svg" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none"></svg></div></div>
+</div>
+<script id="review-data" type="application/json">__DATA__</script>
+<script>
+"use strict";
+const D = JSON.parse(document.getElementById('review-data').textContent);
+const PAGE = 50, $ = id => document.getElementById(id);
+const rejected = {}, spots = {}, byId = {};
+D.images.forEach((im, i) => { rejected[im.id] = new Set(); spots[im.id] = []; byId[im.id] = i; });
+let filter = '', list = [], cur = 0, page = -1, dirty = false, sv = null, drawing = false;
+const esc = s => String(s).replace(/[&<>"']/g, c => '&#' + c.charCodeAt(0) + ';');
+const reg = e => [D.images[e[0]], D.images[e[0]].regions[e[1]]];
+const opts = D.images.map(im => { const o = document.createElement('option'); o.value = im.id; $('filter').appendChild(o); return o; });
+
+function pair(src, r, z, label) {
+  const w = (2 * r[7] + D.gap) * z, h = r[8] * z, bx = (r[1] - r[5]) * z - 1, by = (r[2] - r[6]) * z - 1;
+  const box = x => `<i class="box" style="left:${x}px;top:${by}px;width:${r[3] * z}px;height:${r[4] * z}px"></i>`;
+  return `<figure><div class="crop" style="width:${w}px;height:${h}px"><img class="cropimg" loading="lazy" src="${src}" width="${w}" height="${h}" alt="before and after">` +
+    box(bx) + box(bx + (r[7] + D.gap) * z) + `</div><figcaption>before | after, ${label}</figcaption></figure>`;
+}
+function where(im, r) {
+  const s = D.thumb / Math.max(im.size[0], im.size[1]), tw = Math.max(1, Math.round(im.size[0] * s)), th = Math.max(1, Math.round(im.size[1] * s));
+  return `<figure><div class="crop" style="width:${tw}px;height:${th}px"><img class="thumbimg" loading="lazy" src="${D.files}/${im.id}/thumb.jpg" width="${tw}" height="${th}" alt="the whole image">` +
+    `<i class="box loc" style="left:${Math.floor(r[1] * s) - 1}px;top:${Math.floor(r[2] * s) - 1}px;width:${Math.ceil(r[3] * s)}px;height:${Math.ceil(r[4] * s)}px"></i></div><figcaption>where, in ${esc(im.name)}</figcaption></figure>`;
+}
+function card(n) {
+  const [im, r] = reg(list[n]), el = document.createElement('div'), src = `${D.files}/${im.id}/${r[0]}.png`;
+  const z = Math.max(1, Math.min(8, Math.floor(240 / Math.max(r[7], r[8]))));
+  el.className = 'card'; el.id = 'c' + n; el.dataset.n = n;
+  el.innerHTML = `<div>${n + 1} of ${list.length} &middot; <b>${esc(im.name)}</b> region ${r[0]} &middot; ${r[9]} px, elongation ${r[10]}, contrast ${r[11]}, risk ${r[12]} &middot; <span class="state"></span> ` +
+    `<button data-act="a">Accept (a)</button> <button data-act="r">Reject (r)</button> <button data-act="e">Add spots in this image (e)</button></div>` +
+    `<div class="views">${pair(src, r, 1, '1:1')}${z > 1 ? pair(src, r, z, 'enlarged ' + z + 'x') : ''}${where(im, r)}</div>`;
+  return el;
+}
+const isRejected = n => { const [im, r] = reg(list[n]); return rejected[im.id].has(r[0]); };
+function paint() {
+  for (const el of $('list').children) { const rj = isRejected(+el.dataset.n); el.classList.toggle('rejected', rj); el.querySelector('.state').textContent = rj ? 'rejected' : 'accepted'; }
+}
+function counts() {
+  let total = 0, rj = 0, sp = 0;
+  D.images.forEach((im, i) => {
+    total += im.regions.length; rj += rejected[im.id].size; sp += spots[im.id].length;
+    opts[i].textContent = `${im.name}: ${im.regions.length} regions, ${rejected[im.id].size} rejected, ${spots[im.id].length} spots`;
+  });
+  $('counts').textContent = `${total} repairs in ${D.images.length} images: ${total - rj} accepted, ${rj} rejected; ${sp} spots added` + (dirty ? ' (not saved)' : '');
+}
+function render() {
+  list = D.order.filter(e => filter === '' || D.images[e[0]].id === filter);
+  cur = Math.max(0, Math.min(cur, list.length - 1)); page = Math.floor(cur / PAGE);
+  const main = $('list'), frag = document.createDocumentFragment();
+  main.textContent = '';
+  for (let n = page * PAGE; n < Math.min(list.length, (page + 1) * PAGE); n++) frag.appendChild(card(n));
+  if (!list.length) main.textContent = 'No repairs to review here: add missed spots with e.';
+  main.appendChild(frag); paint(); counts(); focus(false);
+  const pages = Math.max(1, Math.ceil(list.length / PAGE));
+  $('pager').innerHTML = `<button id="prev" ${page ? '' : 'disabled'}>previous page</button> page ${page + 1} of ${pages} <button id="next" ${page + 1 < pages ? '' : 'disabled'}>next page</button>`;
+  $('prev').onclick = () => { cur = (page - 1) * PAGE; render(); window.scrollTo(0, 0); };
+  $('next').onclick = () => { cur = (page + 1) * PAGE; render(); window.scrollTo(0, 0); };
+}
+function focus(scroll = true) {
+  for (const el of document.querySelectorAll('.card.cur')) el.classList.remove('cur');
+  const el = $('c' + cur); if (el) { el.classList.add('cur'); if (scroll) el.scrollIntoView({block: 'nearest'}); }
+}
+function go(d) {
+  if (!list.length) return;
+  cur = Math.max(0, Math.min(list.length - 1, cur + d));
+  if (Math.floor(cur / PAGE) !== page) render(); focus();
+}
+function decide(n, rj) {
+  if (!list.length) return;
+  const [im, r] = reg(list[n]); rejected[im.id][rj ? 'add' : 'delete'](r[0]); dirty = true; paint(); counts();
+}
+function decisions() {
+  const images = {};
+  D.images.forEach(im => { images[im.id] = {name: im.name, rejected: [...rejected[im.id]].sort((a, b) => a.slice(1) - b.slice(1)), spots: spots[im.id].map(s => s.slice())}; });
+  return {format: D.format, version: 1, batch: D.batch, out_dir: D.out_dir, images};
+}
+window.reviewDecisions = () => JSON.stringify(decisions(), null, 1);
+function save() {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([window.reviewDecisions()], {type: 'application/json'})); a.download = 'decisions.json';
+  document.body.appendChild(a); a.click(); setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
+  dirty = false; counts(); $('status').textContent = "saved decisions.json (in your browser's downloads folder)";
+}
+function load(text) {
+  const d = JSON.parse(text);
+  if (d.format !== D.format || d.batch !== D.batch) throw new Error('these decisions belong to another review page (batch ' + d.batch + ', this page is ' + D.batch + ')');
+  for (const [id, v] of Object.entries(d.images || {})) {
+    if (!(id in byId)) throw new Error('this page has no image ' + id);
+    rejected[id] = new Set(v.rejected || []); spots[id] = (v.spots || []).map(s => s.slice());
+  }
+  dirty = false; render(); $('status').textContent = 'loaded the saved decisions';
+}
+$('load').addEventListener('change', e => {
+  const f = e.target.files[0]; if (!f) return;
+  f.text().then(load).catch(err => { $('status').textContent = 'not loaded: ' + err.message; });
+  e.target.value = '';
+});
+$('filter').addEventListener('change', e => { filter = e.target.value; cur = 0; render(); e.target.blur(); });
+$('save').onclick = save;
+$('spots').onclick = () => openSpots();
+$('list').addEventListener('click', e => {
+  const b = e.target.closest('button'), c = e.target.closest('.card'); if (!c) return;
+  cur = +c.dataset.n; focus(false);
+  if (b && b.dataset.act === 'a') decide(cur, false); else if (b && b.dataset.act === 'r') decide(cur, true); else if (b && b.dataset.act === 'e') openSpots();
+});
+function openSpots() {
+  const i = list.length ? list[cur][0] : (filter ? byId[filter] : 0), im = D.images[i];
+  sv = im; $('spotview').hidden = false; $('sv-name').textContent = im.name;
+  $('sv-img').src = `${D.files}/${im.id}/view.jpg`; $('sv-svg').setAttribute('viewBox', `0 0 ${im.size[0]} ${im.size[1]}`);
+  zoom(); drawSpots();
+}
+function zoom() {
+  const v = $('sv-zoom').value, z = v === 'fit' ? Math.min(1, ($('sv-scroll').clientWidth - 4) / sv.size[0]) : +v;
+  $('sv-img').style.width = sv.size[0] * z + 'px'; $('sv-img').style.height = sv.size[1] * z + 'px';
+}
+function drawSpots() {
+  const ns = 'http://www.w3.org/2000/svg', svg = $('sv-svg');
+  svg.textContent = '';
+  for (const r of sv.regions) {
+    const e = document.createElementNS(ns, 'rect'), rj = rejected[sv.id].has(r[0]);
+    [['x', r[1] - 0.5], ['y', r[2] - 0.5], ['width', r[3] + 1], ['height', r[4] + 1], ['fill', 'none'], ['stroke', rj ? '#ff9800' : '#ff00ff'],
+     ['stroke-width', 1], ['vector-effect', 'non-scaling-stroke']].forEach(([k, v]) => e.setAttribute(k, v));
+    svg.appendChild(e);
+  }
+  for (const [x, y, r] of spots[sv.id]) {
+    const c = document.createElementNS(ns, 'circle');
+    [['cx', x + 0.5], ['cy', y + 0.5], ['r', r], ['fill', 'rgba(0,200,255,0.35)'], ['stroke', '#00c8ff'], ['vector-effect', 'non-scaling-stroke']].forEach(([k, v]) => c.setAttribute(k, v));
+    svg.appendChild(c);
+  }
+  $('sv-count').textContent = spots[sv.id].length + ' spots in this image'; counts();
+}
+function addSpot(e, brush) {
+  const b = $('sv-svg').getBoundingClientRect(), W = sv.size[0], H = sv.size[1];
+  const x = Math.min(W - 1, Math.max(0, Math.floor((e.clientX - b.left) * W / b.width)));
+  const y = Math.min(H - 1, Math.max(0, Math.floor((e.clientY - b.top) * H / b.height)));
+  const r = Math.max(1, Math.min(D.max_radius, Math.round(+$('sv-r').value || 6))), s = spots[sv.id], last = s[s.length - 1];
+  if (brush && last && Math.hypot(last[0] - x, last[1] - y) < r / 2) return;
+  s.push([x, y, r]); dirty = true; drawSpots();
+}
+$('sv-svg').addEventListener('pointerdown', e => { drawing = true; $('sv-svg').setPointerCapture(e.pointerId); addSpot(e, false); e.preventDefault(); });
+$('sv-svg').addEventListener('pointermove', e => { if (drawing) addSpot(e, true); });
+$('sv-svg').addEventListener('pointerup', () => { drawing = false; });
+$('sv-zoom').addEventListener('change', e => { zoom(); e.target.blur(); });
+$('sv-undo').onclick = () => { spots[sv.id].pop(); dirty = true; drawSpots(); };
+$('sv-clear').onclick = () => { spots[sv.id] = []; dirty = true; drawSpots(); };
+$('sv-close').onclick = () => { $('spotview').hidden = true; sv = null; counts(); };
+document.addEventListener('keydown', e => {
+  if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName)) return;
+  const k = e.key;
+  if (sv) {
+    if (k === 'Escape') $('sv-close').onclick(); else if (k === 'u') $('sv-undo').onclick(); else return;
+  } else if (k === 'j' || k === 'ArrowDown') go(1);
+  else if (k === 'k' || k === 'ArrowUp') go(-1);
+  else if (k === 'a') { decide(cur, false); go(1); }
+  else if (k === 'r') { decide(cur, true); go(1); }
+  else if (k === 'e') openSpots();
+  else if (k === 's') save();
+  else return;
+  e.preventDefault();
+});
+render();
+window.reviewReady = performance.now();   // for benchmarks/review_page.py: when the first cards are drawn
+</script>
+</body></html>
+'''
+
+def review_page_html(manifest: dict) -> str:
+    "The review page of a batch, `review.html`, from its `manifest` (written by `ReviewPage.finish`)."
+    images = [dict(id=e['id'], name=e['output'], size=e['size'],
+                   regions=[[r['id'], *r['box'], *r['crop'], r['area'], r['elongation'], r['contrast'], r['risk']] for r in e['regions']])
+              for e in manifest['images']]
+    order = sorted(((i, j) for i, e in enumerate(images) for j in range(len(e['regions']))),
+                   key=lambda t: (-images[t[0]]['regions'][t[1]][12], t[0], t[1]))   # riskiest first
+    data = dict(format=DECISIONS_FORMAT, batch=manifest['batch'], out_dir=manifest['out_dir'], files=REVIEW_FILES, gap=CROP_GAP,
+                thumb=THUMB_SIDE, max_radius=MAX_SPOT_RADIUS, images=images, order=[list(t) for t in order])
+    n = sum(len(e['regions']) for e in images)
+    title = html.escape(f"{n} repairs in {len(images)} images, {manifest['out_dir']}")
+    fill = {'__TITLE__': title, '__RISK__': html.escape(RISK_TEXT), '__OUT__': html.escape(manifest['out_dir']), '__MAXR__': str(MAX_SPOT_RADIUS),
+            '__DATA__': json.dumps(data, separators=(',', ':')).replace('</', '<\\/')}
+    page = REVIEW_HTML
+    for k, v in fill.items(): page = page.replace(k, v)
+    return page
+
+# %% ../nbs/09_restore.ipynb #ae25000d
+def start_review_page(out_dir, aware: bool, colorize=None, skip_existing: bool = False, save_mask: bool = False,
+                      review: bool = False) -> ReviewPage:
+    "The `ReviewPage` of `restore_paths(review_page=True)`, or a refusal before any work of what it cannot review."
+    if not aware: raise ValueError("--review-page needs a damage-aware model: this one gives no mask, so no repairs to review")
+    if colorize is not None: raise ValueError("--review-page reviews repairs, not colour: run it without --colorize")
+    if skip_existing: raise ValueError("--review-page covers the whole batch: run it without --skip-existing")
+    return ReviewPage(out_dir, save_mask=save_mask, review=review)
+
+# %% ../nbs/09_restore.ipynb #ae250011
+def _spots_ok(s, W: int, H: int) -> bool:
+    "A spot is [x, y, radius]: numbers, the centre inside the W x H picture, 1 <= radius <= MAX_SPOT_RADIUS."
+    return (isinstance(s, list) and len(s) == 3 and all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in s)
+            and 0 <= s[0] < W and 0 <= s[1] < H and 1 <= s[2] <= MAX_SPOT_RADIUS)
+
+def _review_folder(p: Path, d: dict, out_dir) -> Path:
+    "The output folder: `out_dir` if given, else the decisions file's own folder if it holds the page, else the one it names."
+    if out_dir is not None: return Path(out_dir)
+    if (p.parent / REVIEW_FILES / 'manifest.json').exists(): return p.parent
+    return Path(str(d.get('out_dir', '')))
+
+def read_decisions(decisions, out_dir=None) -> tuple[dict, dict, Path]:
+    "Check `decisions` (a review page's decisions.json) against the page of `out_dir`; returns (manifest, {image id: (rejected ids, spots)}, out_dir).\n\nAnything wrong raises a one-line `ValueError` before any work."
+    p = Path(decisions)
+    try: d = json.loads(p.read_text(encoding='utf-8'))
+    except FileNotFoundError: raise ValueError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise ValueError(f"{p}: not a decisions file ({e})") from None
+    if not isinstance(d, dict) or d.get('format') != DECISIONS_FORMAT or d.get('version') != 1 or not isinstance(d.get('images'), dict):
+        raise ValueError(f"{p}: not a decisions file saved from a review page ({DECISIONS_FORMAT}, version 1)")
+    out = _review_folder(p, d, out_dir); mp = out / REVIEW_FILES / 'manifest.json'
+    if not mp.is_file(): raise ValueError(f"{out}: no review page here ({REVIEW_FILES}/manifest.json); run film-restore restore --review-page first")
+    m = json.loads(mp.read_text(encoding='utf-8'))
+    if d.get('batch') != m['batch']:
+        raise ValueError(f"{p}: these decisions belong to another output folder (batch {d.get('batch')}; the page in {out} is batch {m['batch']})")
+    images, chosen = {e['id']: e for e in m['images']}, {}
+    for iid, v in d['images'].items():
+        e = images.get(iid)
+        if e is None: raise ValueError(f"{p}: names an image {iid!r} that the page in {out} does not have")
+        rej, spots = (v.get('rejected', []), v.get('spots', [])) if isinstance(v, dict) else (None, None)
+        if not isinstance(rej, list) or not isinstance(spots, list): raise ValueError(f"{p}: image {iid} is not {{rejected: [...], spots: [...]}}")
+        bad = sorted(set(map(str, rej)) - {r['id'] for r in e['regions']})
+        if bad: raise ValueError(f"{p}: image {iid} ({e['output']}) has no region {bad[0]!r}")
+        W, H = e['size']
+        for s in spots:
+            if not _spots_ok(s, W, H): raise ValueError(f"{p}: image {iid} ({e['output']}): spot {s!r} is not [x, y, radius] inside its {W}x{H} pixels")
+        chosen[iid] = (set(rej), [tuple(int(round(t)) for t in s) for s in spots])
+    return m, chosen, out
+
+# %% ../nbs/09_restore.ipynb #ae250014
+def spot_mask(spots, shape) -> np.ndarray:
+    "Boolean HxW mask of the added spots: a filled disc of radius r around each [x, y, r]."
+    m = np.zeros(shape[:2], np.uint8)
+    for x, y, r in spots: cv2.circle(m, (int(x), int(y)), int(r), 1, thickness=-1)
+    return m.view(bool)
+
+def _kept_repairs(mask: np.ndarray, grow: int, n: int, rejected, where: str) -> np.ndarray:
+    "The model's mask without the `rejected` regions' pixels (the regions found again, as the page found them)."
+    labels, boxes = review_regions(mask, grow)
+    if len(boxes) != n: raise ValueError(f"{where}: the stored mask gives {len(boxes)} regions, the page {n}; write the page again")
+    keep = mask.copy()
+    for rid in rejected:
+        k = int(rid[1:]); x, y, w, h = boxes[k - 1]
+        keep[y:y + h, x:x + w][labels[y:y + h, x:x + w] == k] = False
+    return keep
+
+def _write_result(src: Path, dst: Path, res: np.ndarray, changed: np.ndarray, info: ImageInfo):
+    "Write `res` as `restore_file` does: the input's own file when nothing changed, a JPEG's untouched blocks kept."
+    fmt = _SUFFIX_FORMAT.get(dst.suffix.lower())
+    if not changed.any() and fmt == info.format: atomic_write(dst, _copy_file(src))
+    elif fmt == 'JPEG' and info.format == 'JPEG': save_jpeg_repair(src, res, changed, dst)
+    else: save_image(res, dst, info=info, grey=res.ndim == 2)
+
+# %% ../nbs/09_restore.ipynb #ae250015
+def rebuild_result(entry: dict, rejected, spots, out_dir, manifest: dict) -> dict:
+    "Rebuild one result of a reviewed batch from its input: the model's fill where a repair is accepted, the input's pixels where rejected, Telea in the spots."
+    src, dst, folder = Path(entry['input']), Path(out_dir) / entry['output'], Path(out_dir) / REVIEW_FILES / entry['id']
+    if _same_file(src, dst): raise ValueError(f"{src}: the result {dst} would overwrite the input")
+    if not src.is_file(): raise ValueError(f"{src}: the input is gone; it is needed to rebuild {dst}")
+    if _sha256(src) != entry['sha256']: raise ValueError(f"{src}: the input changed since the review page was written; restore it again")
+    img, info = load_image(src, native=True)
+    mask = _read_png(folder / 'mask.png') > 0
+    keep = _kept_repairs(mask, manifest['grow'], len(entry['regions']), rejected, str(folder / 'mask.png'))
+    fill = _read_png(folder / 'fill.png'); del mask
+    if fill.shape[:2] != img.shape[:2]: raise ValueError(f"{folder / 'fill.png'}: not the size of {src}")
+    res = img.copy() if fill.ndim == 3 else (img.astype(np.float32).mean(-1) + 0.5).astype(img.dtype)   # grey as restore makes it
+    np.copyto(res, fill, where=keep if res.ndim == 2 else keep[..., None]); del fill
+    added = spot_mask(spots, res.shape)
+    if added.any():   # filled as the model's regions are (Telea, in the image's own bit depth); grey through equal channels
+        res = telea_fill(res, added, out=res) if res.ndim == 3 else telea_fill(np.repeat(res[..., None], 3, 2), added)[..., 0].copy()
+    changed = keep | added
+    _write_result(src, dst, res, changed, info)
+    if manifest['save_mask']: save_image(np.where(changed, np.uint8(255), np.uint8(0)), mask_path(dst), bit_depth=8, grey=True)
+    if manifest['review']: save_image(review_image(img, res if res.ndim == 3 else res[..., None].repeat(3, 2), changed), review_path(dst), bit_depth=8)
+    return dict(path=src, out=dst, rejected=len(rejected), spots=len(spots), changed_fraction=float(changed.mean()))
+
+def apply_review(decisions, out_dir=None, log=print) -> dict:
+    "Apply a review page's `decisions` (decisions.json) to its batch: every result rebuilt from its input by `rebuild_result`; returns a summary.\n\nImages the decisions do not name keep all their repairs. Refused with a `ValueError` before any work when the file does not fit the page."
+    manifest, chosen, out = read_decisions(decisions, out_dir)
+    done, failed = [], []
+    for e in manifest['images']:
+        rejected, spots = chosen.get(e['id'], (set(), []))
+        try: done.append(rebuild_result(e, rejected, spots, out, manifest))
+        except (ImageReadError, OSError, ValueError) as err:   # one bad image must not stop the others
+            msg = str(err) if e['input'] in str(err) else f"{e['input']}: {err}"
+            failed.append((e['input'], msg))
+            if log: log(f"failed {msg}")
+    s = dict(applied=len(done), failed=failed, rejected=sum(r['rejected'] for r in done), spots=sum(r['spots'] for r in done),
+             outputs=[r['out'] for r in done], out_dir=out)
+    if log: log(f"applied the review to {len(done)} images ({s['rejected']} repairs undone, {s['spots']} spots filled), failed {len(failed)} -> {out}")
+    return s
+
+# %% ../nbs/09_restore.ipynb #ae250018
+@call_parse
+def apply_review_cmd(
+    decisions: Annotated[str, dict(metavar='DECISIONS')],  # decisions.json saved from OUT/review.html (film-restore restore --review-page)
+    # the restore's output folder (default: the folder holding DECISIONS when the page is there, else the one DECISIONS names)
+    out: Annotated[str|None, dict(metavar='OUTDIR')] = None) -> int:
+    "Apply a review page's decisions: rebuild each result from its input, rejected repairs undone bit for bit, missed spots filled."
+    try: s = apply_review(decisions, out, log=print)
+    except ValueError as e: raise CliError(str(e)) from None
+    return 1 if s['failed'] else 0
+
 # %% ../nbs/09_restore.ipynb #98216503
 def installation_info() -> dict:
     "What `film-restore info` reports: `core.system_info()` and the colourisers."
@@ -860,11 +1362,12 @@ COMMANDS = {
     'restore':    (restore_cmd,     'restore scans at full resolution (lesson 9)'),
     'quickstart': (quickstart_cmd,  'the whole course end to end on built-in data (lesson 9)'),
     'colorize':   (colorize_cmd,    'colourise black-and-white photos: eccv16, siggraph17 or your own (lesson 8)'),
+    'apply-review': (apply_review_cmd, 'apply the decisions of a review page (restore --review-page): undo rejected repairs, fill missed spots (lesson 9)'),
 }
 # `film-restore CMD --task T`: the same command for another kind of model
 TASKS = {('train', 'colorize'): colorize_train_cmd, ('evaluate', 'colorize'): colorize_evaluate_cmd}
 # short names of options, as the commands have always had them
-SHORT_OPTIONS = {'restore': {'-o': '--out'}, 'colorize': {'-o': '--outdir'}}
+SHORT_OPTIONS = {'restore': {'-o': '--out'}, 'colorize': {'-o': '--outdir'}, 'apply-review': {'-o': '--out'}}
 
 def _pop_task(args: list) -> tuple:
     "Take `--task T` (or `--task=T`) out of a command's arguments: (T or None, the other arguments)."
