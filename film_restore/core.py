@@ -7,7 +7,7 @@ Docs: https://film-restore.github.io/film_restore/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #3a8f8d40
 from __future__ import annotations
-import os, io, sys, functools, json, time, struct, zlib, socket, warnings, tempfile, importlib, contextlib, platform
+import os, io, re, sys, functools, json, time, struct, zlib, socket, warnings, tempfile, importlib, contextlib, platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +24,12 @@ from fastai.callback.core import Callback
 # %% auto #0
 __all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or', 'progress_bar',
            'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
-           'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor',
-           'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'save_figure',
-           'course_images_dir', 'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast',
-           'precision_callbacks', 'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file',
-           'weights_available', 'pretrained_off', 'load_torchvision_model', 'deprecated_alias', 'default_model_summary',
-           'system_info']
+           'stale_temporaries', 'remove_stale_temporaries', 'save_image', 'jpeg_block_masks', 'save_jpeg_repair',
+           'image2tensor', 'tensor2image', 'rgb2lab_tensor', 'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim',
+           'diff_image', 'show_images', 'save_figure', 'course_images_dir', 'save_course_picture', 'get_device',
+           'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'plain_bars', 'run_banner',
+           'WeightsUnavailableError', 'error_line', 'load_weights', 'weights_file', 'weights_available',
+           'pretrained_off', 'load_torchvision_model', 'deprecated_alias', 'default_model_summary', 'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -208,7 +208,8 @@ def default_file_mode() -> int:
 def atomic_write(path, write) -> Path:
     "Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place: never a half-written `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.stem}.', suffix=path.suffix + '.part', dir=path.parent); os.close(fd)
+    # named .NAME.PID-RANDOM.EXT.part: a later run can tell a killed run's leftovers (`stale_temporaries`) from a live one's
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.stem}.{os.getpid()}-', suffix=path.suffix + '.part', dir=path.parent); os.close(fd)
     try:
         write(tmp)
         os.chmod(tmp, default_file_mode())
@@ -217,6 +218,39 @@ def atomic_write(path, write) -> Path:
         with contextlib.suppress(OSError): os.unlink(tmp)
         raise
     return path
+
+# %% ../nbs/00_core.ipynb #a20b6dfe
+_TEMP_NAME = re.compile(r'\.(?P<stem>.*)\.(?P<pid>\d+)-[a-z0-9_]{8}(?P<suffix>(\.[^.]*)?)\.part')   # atomic_write's temporaries
+
+def _process_alive(pid: int) -> bool:
+    if os.name == 'nt': return True   # no cheap, harmless check there: never call another run's file stale
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OverflowError): return True   # alive, someone else's
+    return True
+
+def stale_temporaries(paths) -> list[Path]:
+    "The temporaries `atomic_write` left beside any of `paths` whose process is gone (a run killed while writing); none of a live run's."
+    wanted = {}
+    for p in map(Path, paths): wanted.setdefault(p.parent, set()).add((p.stem, p.suffix))
+    stale = []
+    for folder, names in wanted.items():
+        try: entries = os.listdir(folder)
+        except OSError: continue   # no folder yet: nothing left in it
+        for n in entries:
+            m = _TEMP_NAME.fullmatch(n)
+            if m and (m['stem'], m['suffix']) in names and int(m['pid']) != os.getpid() and not _process_alive(int(m['pid'])):
+                stale.append(folder / n)
+    return sorted(stale)
+
+def remove_stale_temporaries(paths, log=None) -> list[Path]:
+    "Delete `stale_temporaries(paths)`, saying so through `log`; returns what was removed."
+    gone = []
+    for t in stale_temporaries(paths):
+        with contextlib.suppress(FileNotFoundError):
+            t.unlink(); gone.append(t)
+            if log: log(f"removed {t}: a half-written temporary left by a run that was stopped")
+    return gone
 
 # %% ../nbs/00_core.ipynb #daefb172
 _EXTS = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
@@ -284,11 +318,12 @@ def _encode(arr, fmt, icc, quality, exif=None, f=None):
 
 # %% ../nbs/00_core.ipynb #ae6d25c5
 def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = None, grey: bool|None = None,
-               overwrite_input: bool = False, quality: int = 95) -> Path:
-    "Write `img` (float in [0, 1], or uint8/uint16; HxWx3 or HxW) to `path` atomically, the way `info` says the input was."
+               overwrite_input: bool = False, quality: int = 95, file_format: str|None = None) -> Path:
+    "Write `img` (float in [0, 1], or uint8/uint16; HxWx3 or HxW) to `path` atomically, the way `info` says the input was.\n\n`file_format` ('PNG', 'TIFF', 'JPEG'): what to write whatever `path`'s suffix says (default: the suffix's)."
     path = Path(path)
-    fmt = _EXTS.get(path.suffix.lower())
+    fmt = file_format or _EXTS.get(path.suffix.lower())
     if fmt is None: raise ValueError(f"{path}: unsupported output type {path.suffix!r} (use .png, .tif, .tiff or .jpg)")
+    if fmt not in set(_EXTS.values()): raise ValueError(f"{path}: cannot write {fmt} files (only PNG, TIFF, JPEG)")
     if info is not None and info.path is not None and not overwrite_input and path.exists() \
        and path.resolve() == Path(info.path).resolve():
         raise FileExistsError(f"{path}: refusing to overwrite the input image (pass overwrite_input=True to allow it)")
@@ -547,6 +582,20 @@ def run_banner(data: str = 'built-in photos') -> str:
 # %% ../nbs/00_core.ipynb #f69420ff
 class WeightsUnavailableError(RuntimeError):
     "ImageNet weights were asked for and cannot be had."
+
+# %% ../nbs/00_core.ipynb #acd85c02
+def error_line(e: BaseException) -> str:
+    "`e` on one line and whole: its type and its own words (torch explains a refused file over several lines; none is dropped)."
+    return ' '.join(f"{type(e).__name__}: {e}".split())
+
+def load_weights(path, what: str = 'weights') -> dict:
+    "The state dict (names -> tensors) in `path`, read with `weights_only=True` so no code in the file runs; anything else is a one-line `ValueError`."
+    path = Path(path)
+    try: state = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{path}: not {what} torch can read safely ({error_line(e)})") from None
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise ValueError(f"{path}: holds a {type(state).__name__}, not a state dict (names -> tensors); not {what}")
+    return state
 
 # %% ../nbs/00_core.ipynb #e49b77a2
 def _weights_enum(arch):

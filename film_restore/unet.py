@@ -20,14 +20,14 @@ from fastai.vision.models.unet import DynamicUnet
 from fastai.vision.core import imagenet_stats
 from fastcore.basics import patch
 
-from .core import load_torchvision_model, atomic_write
+from .core import load_torchvision_model, atomic_write, error_line, load_weights
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'DAMAGE_TONES', 'Restorer', 'dilate_mask', 'split_output',
-           'telea_fill', 'keep_damage_tone', 'dihedral', 'undo_dihedral', 'compact_body', 'build_restorer',
-           'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder',
-           'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'save_restorer',
-           'load_restorer']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'DAMAGE_TONES', 'MAX_MASK_DILATE', 'REQUIRED_CONFIG', 'Restorer',
+           'dilate_mask', 'split_output', 'telea_fill', 'keep_damage_tone', 'dihedral', 'undo_dihedral', 'compact_body',
+           'build_restorer', 'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter',
+           'freeze_encoder', 'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer',
+           'check_restorer_config', 'fit_weights', 'save_restorer', 'load_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
 IMAGENET_MEAN, IMAGENET_STD = (tuple(s) for s in imagenet_stats)   # fastai's, as tuples
@@ -341,6 +341,53 @@ def time_restorer(model: nn.Module, size=(1024, 1024), precision: str = 'fp32', 
             if i >= warmup: best = min(best, dt)
     return best
 
+# %% ../nbs/04_unet.ipynb #14d055b5
+MAX_MASK_DILATE = 256   # px: a margin wider than this is no margin round a speck (and would ask for terabytes)
+
+def _is_int(v): return isinstance(v, int) and not isinstance(v, bool)
+def _is_num(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+def _ints(lo, hi): return lambda v: _is_int(v) and lo <= v <= hi
+
+_CONFIG_RULES = {   # key: (is the value good?, what it must be)
+    'arch': (lambda v: isinstance(v, str) and v != '', "a model name ('compact', 'resnet34', ...)"),
+    **{k: (lambda v: isinstance(v, bool), 'true or false') for k in
+       ('aware', 'self_attention', 'blur', 'last_cross', 'weight_norm', 'residual', 'shippable')},
+    'n_in': (_ints(1, 64), 'a whole number from 1 to 64'),
+    'head': (_ints(1, 4096), 'a whole number from 1 to 4096'),
+    'widths': (lambda v: isinstance(v, list) and 1 <= len(v) <= 8 and all(_ints(1, 8192)(w) for w in v), 'a list of 1 to 8 channel counts'),
+    'y_range': (lambda v: isinstance(v, list) and len(v) == 2 and all(map(_is_num, v)) and v[0] < v[1], 'a list [low, high], low < high'),
+    'mask_threshold': (lambda v: v is None or _is_num(v) and 0 < v < 1, 'null or a number between 0 and 1 (exclusive)'),
+    'mask_dilate': (_ints(0, MAX_MASK_DILATE), f'a whole number of pixels from 0 to {MAX_MASK_DILATE}'),
+    'max_defect_size': (lambda v: v is None or _is_int(v) and v >= 0, 'null or a whole number of pixels, 0 or more'),
+    'fill': (lambda v: v in FILLS, f"one of {', '.join(FILLS)}"),
+    'views': (lambda v: _is_int(v) and v in VIEWS, f"one of {', '.join(map(str, VIEWS))}"),
+    'damage_tone': (lambda v: v in DAMAGE_TONES, f"one of {', '.join(DAMAGE_TONES)}"),
+}
+REQUIRED_CONFIG = ('arch', 'aware')   # what save_restorer always writes, and without which no model can be rebuilt
+
+def check_restorer_config(config, where='config.json') -> dict:
+    "`config` if it can describe a restorer (an object; `REQUIRED_CONFIG` present; every known key of the right type and range), else a one-line `ValueError` naming `where`."
+    if not isinstance(config, dict): raise ValueError(f"{where}: must hold a JSON object {{...}}, not a {type(config).__name__}")
+    missing = [k for k in REQUIRED_CONFIG if k not in config]
+    if missing: raise ValueError(f"{where}: missing {', '.join(missing)}; a model folder's config.json is written by film-restore train")
+    for k, (good, what) in _CONFIG_RULES.items():
+        if k in config and not good(config[k]):
+            raise ValueError(f"{where}: {k} must be {what}, not {json.dumps(config[k])[:60]}")
+    return config
+
+# %% ../nbs/04_unet.ipynb #e1c63cbe
+def fit_weights(model: nn.Module, state: dict, src, described_by) -> nn.Module:
+    "Load `state` into `model`, or say in one line how it does not fit (missing, unexpected, other shapes): not torch's page of names."
+    own = model.state_dict()
+    missing, extra = [k for k in own if k not in state], [k for k in state if k not in own]
+    shape = [k for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or extra or shape:
+        first = (missing + extra + shape)[0]
+        raise ValueError(f"{src}: weights do not fit the model {described_by} describes ({len(missing)} missing, {len(extra)} "
+                         f"unexpected, {len(shape)} of another shape; first: {first})")
+    model.load_state_dict(state)
+    return model
+
 # %% ../nbs/04_unet.ipynb #98093820
 def _jsonable(v):
     if isinstance(v, (tuple, list)): return [_jsonable(o) for o in v]
@@ -370,13 +417,12 @@ def load_restorer(folder, device='cpu'):
     cfg_path, pth = folder/'config.json', folder/'model.pth'
     for p in (cfg_path, pth):
         if not p.exists(): raise FileNotFoundError(f"{p}: missing; a model folder holds model.pth and config.json")
-    try: config = json.loads(cfg_path.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{cfg_path}: not valid JSON ({e})") from None
-    model = build_restorer(**_build_kwargs(config), pretrained=False)
-    try: state = torch.load(pth, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{pth}: could not read the weights ({type(e).__name__}: {e})") from None
-    try: model.load_state_dict(state)
-    except RuntimeError as e: raise ValueError(f"{pth}: weights do not fit the model described in {cfg_path}: {e}") from None
+    try: config = check_restorer_config(json.loads(cfg_path.read_text()), cfg_path)   # whole, before anything is built
+    except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as e: raise ValueError(f"{cfg_path}: not valid JSON ({error_line(e)})") from None
+    state = load_weights(pth, 'a restorer')   # tensors only: no code in the file runs
+    try: model = build_restorer(**_build_kwargs(config), pretrained=False)
+    except (ValueError, KeyError, TypeError, RuntimeError) as e: raise ValueError(f"{cfg_path}: describes no model that can be built ({error_line(e)})") from None
+    fit_weights(model, state, pth, cfg_path)
     model.damage_tone = config.get('damage_tone', 'both')   # chosen on validation for this model, where its config says
     if config.get('shippable') is False:   # its own training found it worse than leaving the scan alone
         warnings.warn(f"{folder}: this model did not beat doing nothing on its validation set (shippable: false in "
