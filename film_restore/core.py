@@ -22,14 +22,15 @@ warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', c
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or', 'progress_bar',
-           'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
-           'stale_temporaries', 'remove_stale_temporaries', 'save_image', 'jpeg_block_masks', 'save_jpeg_repair',
-           'image2tensor', 'tensor2image', 'rgb2lab_tensor', 'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim',
-           'diff_image', 'show_images', 'save_figure', 'course_images_dir', 'save_course_picture', 'get_device',
-           'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks', 'plain_bars', 'run_banner',
-           'WeightsUnavailableError', 'error_line', 'load_weights', 'weights_file', 'weights_available',
-           'pretrained_off', 'load_torchvision_model', 'deprecated_alias', 'default_model_summary', 'system_info']
+__all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'ARITHMETIC_JPEG', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or',
+           'progress_bar', 'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode',
+           'atomic_write', 'stale_temporaries', 'remove_stale_temporaries', 'save_image', 'jpeg_block_masks',
+           'jpeg_arithmetic', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor', 'lab2rgb_tensor',
+           'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'save_figure', 'course_images_dir',
+           'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
+           'plain_bars', 'run_banner', 'WeightsUnavailableError', 'error_line', 'load_weights', 'weights_file',
+           'weights_available', 'pretrained_off', 'load_torchvision_model', 'deprecated_alias', 'default_model_summary',
+           'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -119,6 +120,18 @@ def _own_size_limit():
     try: yield
     finally: Image.MAX_IMAGE_PIXELS = old
 
+def _float_tiff(path) -> str|None:
+    "What is refused about a floating-point TIFF (which Pillow cannot open in colour), or None if `path` is no such file."
+    with open(path, 'rb') as f: magic = f.read(4)
+    if magic not in (b'II*\x00', b'MM\x00*', b'II+\x00', b'MM\x00+'): return None
+    try:
+        import tifffile
+        with tifffile.TiffFile(path) as t: p = t.pages[0]; dt, spp = np.dtype(p.dtype), p.samplesperpixel
+    except Exception: return None
+    if dt.kind != 'f': return None
+    return (f"a {dt.itemsize * 8}-bit floating-point TIFF ({spp} sample{'s' * (spp > 1)} a pixel): only 8- and 16-bit integer "
+            f"images are restored and written back exactly; convert it to 16-bit first")
+
 def check_image(path, formats=None) -> dict:
     "Read only `path`'s header: refuse (`ImageReadError`) what `load_image` would get wrong or could not hold; returns format, mode, size, pages."
     path = Path(path)
@@ -129,8 +142,9 @@ def check_image(path, formats=None) -> dict:
     try:
         with _own_size_limit(), Image.open(path) as im:
             fmt, mode, (w, h), pages = im.format, im.mode, im.size, getattr(im, 'n_frames', 1)
-    except UnidentifiedImageError: raise ImageReadError(path, "not an image file Pillow or OpenCV can read")
+    except UnidentifiedImageError: raise ImageReadError(path, _float_tiff(path) or "not an image file Pillow or OpenCV can read")
     except (OSError, SyntaxError, ValueError) as e: raise ImageReadError(path, f"damaged or truncated image ({e})")
+    if mode == 'F': raise ImageReadError(path, _float_tiff(path) or "holds floating-point samples; convert it to 16-bit integers first")
     if formats is not None and _FORMATS.get(fmt, fmt) not in formats:
         raise ImageReadError(path, f"{fmt} files are not supported here (only {', '.join(formats)}); convert it first")
     if w * h > MAX_PIXELS:
@@ -366,6 +380,22 @@ def jpeg_block_masks(dct, changed: np.ndarray) -> list[np.ndarray]:
     return [np.repeat(np.repeat(mcu, v, 0), h, 1)[:c.shape[0], :c.shape[1]] for c, (v, h) in zip(comps, samp)]
 
 # %% ../nbs/00_core.ipynb #e4a5b7d4
+ARITHMETIC_JPEG = ("an arithmetic-coded JPEG: its blocks cannot be kept (the JPEG library here cannot write arithmetic "
+                   "coding), so it is not written back as JPEG; use --format png or tiff")
+_ARITHMETIC_SOF = {0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}   # start-of-frame markers of arithmetic-coded JPEGs
+
+def jpeg_arithmetic(path) -> bool:
+    "Is `path` an arithmetic-coded JPEG? Read from its markers up to the first scan (no decoding)."
+    with open(path, 'rb') as f:
+        if f.read(2) != b'\xff\xd8': return False
+        while (m := f.read(2)) and len(m) == 2 and m[0] == 0xFF:
+            if m[1] in _ARITHMETIC_SOF: return True
+            if m[1] == 0xDA: return False                         # the first scan: no frame header after it
+            n = f.read(2)
+            if len(n) < 2: return False
+            f.seek(struct.unpack('>H', n)[0] - 2, 1)
+    return False
+
 def save_jpeg_repair(src, img: np.ndarray, changed: np.ndarray, path) -> Path:
     "Write `img` (uint8 HxWx3 or HxW, upright as `load_image` gave it) to `path` as the JPEG `src` with only the MCUs `changed` touches re-encoded."
     src, path = Path(src), Path(path)
@@ -373,6 +403,7 @@ def save_jpeg_repair(src, img: np.ndarray, changed: np.ndarray, path) -> Path:
     back = _ORIENT_BACK.get(orient, lambda a: a)
     a, changed = np.ascontiguousarray(back(np.asarray(img))), np.ascontiguousarray(back(np.asarray(changed, bool)))
     if a.dtype != np.uint8: raise ValueError(f"{path}: a JPEG holds 8 bits per channel, got {a.dtype}")
+    if jpeg_arithmetic(src): raise ValueError(f"{src}: {ARITHMETIC_JPEG}")
     dct = jpeglib.read_dct(str(src))
     if dct.has_black: raise ValueError(f"{src}: a CMYK JPEG cannot be repaired block by block")
     if (dct.height, dct.width) != a.shape[:2]:
