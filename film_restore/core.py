@@ -622,8 +622,11 @@ def error_line(e: BaseException) -> str:
 def load_weights(path, what: str = 'weights') -> dict:
     "The state dict (names -> tensors) in `path`, read with `weights_only=True` so no code in the file runs; anything else is a one-line `ValueError`."
     path = Path(path)
-    try: state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: not {what} torch can read safely ({error_line(e)})") from None
+    with warnings.catch_warnings(record=True) as said:   # a refusal is one line: torch's warnings about the file come only with a load
+        warnings.simplefilter('always')
+        try: state = torch.load(path, map_location='cpu', weights_only=True)
+        except Exception as e: raise ValueError(f"{path}: not {what} torch can read safely ({error_line(e)})") from None
+    for w in said: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
         raise ValueError(f"{path}: holds a {type(state).__name__}, not a state dict (names -> tensors); not {what}")
     return state
