@@ -85,6 +85,7 @@ class ImageInfo:
     icc: bytes|None = None      # ICC profile, or None
     size: tuple = (0, 0)        # (width, height) after EXIF orientation
     exif: bytes|None = None     # a JPEG's or PNG's EXIF block, orientation reset to 1 (the pixels are upright)
+    compression: str|None = None  # a TIFF's compression as Pillow names it ('tiff_lzw', 'tiff_deflate', 'raw', ...)
 
 # %% ../nbs/00_core.ipynb #23285b12
 _ORIENT = {  # EXIF orientation -> numpy steps that bring the picture upright (same as Pillow's exif_transpose)
@@ -179,6 +180,7 @@ def load_image(path, native: bool = False) -> tuple[np.ndarray, ImageInfo]:
     fmt = _FORMATS.get(im.format, im.format or 'PNG')
     icc, orient = im.info.get('icc_profile'), _orientation(im)
     exif = _exif_block(im, orient)
+    compression = im.info.get('compression') if fmt == 'TIFF' else None
     # a PNG says in its header whether it is grey (colour types 0 and 4); Pillow calls 16-bit grey+alpha 'RGBA'
     grey_png = False
     if fmt == 'PNG':
@@ -211,7 +213,7 @@ def load_image(path, native: bool = False) -> tuple[np.ndarray, ImageInfo]:
     if arr.ndim == 2: arr = np.repeat(arr[..., None], 3, axis=2)
     x = np.ascontiguousarray(arr) if native else arr.astype(np.float32) / top
     return x, ImageInfo(path=path, format=fmt, bit_depth=bit_depth, grey=bool(grey), alpha=alpha, icc=icc,
-                        size=(x.shape[1], x.shape[0]), exif=exif)
+                        size=(x.shape[1], x.shape[0]), exif=exif, compression=compression)
 
 # %% ../nbs/00_core.ipynb #6d3bbf8b
 def default_file_mode() -> int:
@@ -303,10 +305,12 @@ def _to_uint(img, bit_depth):
     return (np.clip(np.nan_to_num(a.astype(np.float32)), 0, 1) * top + 0.5).astype(np.uint16 if bit_depth == 16 else np.uint8)
 
 # %% ../nbs/00_core.ipynb #b14653ac
-def _encode(arr, fmt, icc, quality, exif=None, f=None):
-    "Bytes of `arr` (uint8/uint16; HxW, HxWx2 grey+alpha, HxWx3 or HxWx4 in RGB(A) order) in format `fmt`; written to the file `f` if given."
+_KEPT_TIFF_CODINGS = ('raw', 'tiff_lzw', 'tiff_deflate', 'tiff_adobe_deflate', 'packbits')   # lossless codings Pillow writes
+
+def _encode(arr, fmt, icc, quality, exif=None, f=None, compression=None):
+    "Bytes of `arr` (uint8/uint16; HxW, HxWx2 grey+alpha, HxWx3 or HxWx4 in RGB(A) order) in format `fmt`; written to the file `f` if given.\n\n`compression`: an 8-bit TIFF's lossless coding to keep (Deflate otherwise, and for 16 bits: no LZW encoder there)."
     if f is None:
-        buf = io.BytesIO(); _encode(arr, fmt, icc, quality, exif, f=buf); return buf.getvalue()
+        buf = io.BytesIO(); _encode(arr, fmt, icc, quality, exif, f=buf, compression=compression); return buf.getvalue()
     la = arr.ndim == 3 and arr.shape[2] == 2
     if fmt == 'TIFF' and (arr.dtype == np.uint16 or la):  # tifffile: 16 bits, and grey+alpha, which Pillow reads but mangles on write
         import tifffile
@@ -319,7 +323,7 @@ def _encode(arr, fmt, icc, quality, exif=None, f=None):
         kw = dict(icc_profile=icc) if icc else {}
         if exif and fmt in ('JPEG', 'PNG'): kw.update(exif=exif)
         if fmt == 'JPEG': kw.update(quality=quality)
-        if fmt == 'TIFF': kw.update(compression='tiff_deflate')
+        if fmt == 'TIFF': kw.update(compression=compression if compression in _KEPT_TIFF_CODINGS else 'tiff_deflate')
         Image.fromarray(arr).save(f, format=fmt, **kw)
         return
     if la: png = _png_grey_alpha16(arr)
@@ -357,7 +361,8 @@ def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = Non
         arr = np.dstack([arr, _to_uint(alpha, bit_depth)])  # grey + alpha stays grey + alpha (LA); RGB + alpha, RGBA
     def write(tmp):   # encoded straight into the temporary file: no copy of the whole file in memory
         with open(tmp, 'wb') as f:
-            _encode(arr, fmt, info.icc if info else None, quality, exif=getattr(info, 'exif', None), f=f)
+            _encode(arr, fmt, info.icc if info else None, quality, exif=getattr(info, 'exif', None), f=f,
+                    compression=getattr(info, 'compression', None) if fmt == 'TIFF' else None)
             f.flush(); os.fsync(f.fileno())
     return atomic_write(path, write)
 

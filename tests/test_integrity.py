@@ -458,3 +458,22 @@ def test_input_named_twice_is_restored_once(tmp_path):
     d = tmp_path / 'in'; d.mkdir(); save_image(_photo(), d / 's.png'); save_image(_photo(seed=1), d / 't.png')
     s = restore_paths([d / 's.png', d], tmp_path / 'out', model=SpeckModel(), progress=False, log=None, tile=64, overlap=32)
     assert s['restored'] == 2 and sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['s.png', 't.png']
+
+
+def test_tiff_coding_kept_and_palette_png_documented(tmp_path):
+    "Finding 7: an LZW TIFF came back Deflate, a palette PNG with transparency RGBA. The 8-bit TIFF keeps its coding; the palette's change is in the README."
+    d = tmp_path / 'in'; d.mkdir()
+    img = (_photo() * 255).astype(np.uint8); img[10:12, 5:60] = 255
+    Image.fromarray(img).save(d / 'lzw.tif', compression='tiff_lzw')
+    pal = Image.fromarray(img).convert('P', palette=Image.Palette.ADAPTIVE, colors=64); pal.info['transparency'] = 0
+    pal.save(d / 'pal.png', transparency=0)
+    s = restore_paths([d], tmp_path / 'out', model=SpeckModel(), save_mask=True, progress=False, log=None, tile=64, overlap=32)
+    assert s['restored'] == 2
+    out = Image.open(tmp_path / 'out' / 'lzw.tif')
+    mask = np.asarray(Image.open(mask_path(tmp_path / 'out' / 'lzw.tif'))) > 0
+    assert out.info['compression'] == 'tiff_lzw' and mask.any() and np.array_equal(np.asarray(out)[~mask], img[~mask])
+    pin, pout = Image.open(d / 'pal.png').convert('RGBA'), Image.open(tmp_path / 'out' / 'pal.png')
+    pmask = np.asarray(Image.open(mask_path(tmp_path / 'out' / 'pal.png'))) > 0
+    assert pout.mode == 'RGBA' and np.array_equal(np.asarray(pout)[~pmask], np.asarray(pin)[~pmask])   # as the README says
+    readme = (Path(__file__).parents[1] / 'README.md').read_text()
+    assert 'palette' in readme and 'LZW' in readme
