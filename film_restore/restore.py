@@ -217,7 +217,7 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     if cut is None: return res, None
     # blended logits (weights sum to one), cut, size-limited and grown over the whole image, so seams cannot cut a speck
     mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds); del cut
-    mask = keep_damage_tone(img, mask, damage_tone or getattr(model, 'damage_tone', 'both'))
+    mask = keep_damage_tone(img, mask, damage_tone or getattr(model, 'damage_tone', 'both'), inplace=True)   # the cut is ours to change
     _keep_outside(res, img, mask, fill or getattr(model, 'fill', 'network'))
     return res, mask
 
