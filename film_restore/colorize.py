@@ -13,12 +13,13 @@ __all__ = ['ZHANG_L_CENT', 'ZHANG_L_NORM', 'ZHANG_AB_NORM', 'ZHANG_MASK_CENT', '
            'decode_mode', 'Colorizer', 'build_colorizer', 'hint_channels', 'hints_from_points', 'ColorizeDataset',
            'colorize_dls', 'RebalancedCELoss', 'RegressLoss', 'ab_error', 'training_precision', 'init_prior_bias',
            'colorize_learner', 'save_colorizer', 'load_colorizer', 'train_colorizer', 'colorize_array',
-           'colorize_paths', 'colorfulness', 'ab_spread', 'ab_auc', 'color_metrics', 'grey_baseline',
+           'colorize_inputs', 'colorize_paths', 'colorfulness', 'ab_spread', 'ab_auc', 'color_metrics', 'grey_baseline',
            'mean_color_baseline', 'evaluate_colorizers', 'judge_colorizer', 'color_table_markdown', 'ECCV16',
-           'SIGGRAPH17', 'zhang_weights_file', 'load_zhang_state', 'load_zhang', 'hints_at', 'read_hints',
-           'default_colorizer_dir', 'resolve_colorizer', 'colorizers_summary', 'colorize_cmd', 'color_training_photos',
-           'colorize_train_cmd', 'grey_photos', 'builtin_mean_ab', 'colorize_benchmark', 'colorize_evaluate_cmd',
-           'Critic', 'build_critic', 'gan_images', 'save_predictions', 'pretrain_critic', 'nogan_finetune']
+           'SIGGRAPH17', 'zhang_weights_file', 'load_zhang_state', 'load_zhang', 'hints_at', 'check_hints',
+           'read_hints', 'default_colorizer_dir', 'resolve_colorizer', 'colorizers_summary', 'colorize_cmd',
+           'color_training_photos', 'colorize_train_cmd', 'grey_photos', 'builtin_mean_ab', 'colorize_benchmark',
+           'colorize_evaluate_cmd', 'Critic', 'build_critic', 'gan_images', 'save_predictions', 'pretrain_critic',
+           'nogan_finetune']
 
 # %% ../nbs/08_colorize.ipynb #c41b863a
 import csv, dataclasses, json, math, os, shutil, socket, sys, time, warnings
@@ -37,8 +38,8 @@ from fastcore.script import call_parse, CliError
 
 from .core import (deprecated_alias, atomic_write, save_figure, progress_bar, plain_bars, pretrained_off, IMAGE_EXTS, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
                                show_images, precision_callbacks, autocast, get_device, load_torchvision_model,
-                               is_fast, fast_or, weights_available, WeightsUnavailableError)
-from .unet import compact_body, IMAGENET_MEAN, IMAGENET_STD
+                               is_fast, fast_or, weights_available, WeightsUnavailableError, error_line, load_weights, check_image)
+from .unet import compact_body, IMAGENET_MEAN, IMAGENET_STD, fit_weights
 from .evaluate import psnr, ssim_value
 from .training import (TimeBudget, Checkpoint, StageCSVLogger, fit_one_cycle_from, fit_to_budget,
                                    save_checkpoint, seconds_per_image, _find_state, _resume_checkpoint, _load_start_weights, _bool_or_auto, _encoder_pretrained)
@@ -322,16 +323,34 @@ def save_colorizer(model: Colorizer, path, **extra) -> Path:
     atomic_write(path / 'config.json', lambda tmp: Path(tmp).write_text(json.dumps(cfg, indent=2, default=str)))
     return path
 
+def _colorizer_config(p) -> dict:
+    "A colouriser's config.json, checked whole (kind, recipe, arch, hints; the sizes), or one line saying what is wrong."
+    try: cfg = json.loads(Path(p).read_text())
+    except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as e: raise ValueError(f"{p}: not valid JSON ({error_line(e)})") from None
+    if not isinstance(cfg, dict): raise ValueError(f"{p}: must hold a JSON object {{...}}, not a {type(cfg).__name__}")
+    if cfg.get('kind') != 'colorizer': raise ValueError(f"{p}: describes a {cfg.get('kind')!r} model, not a colouriser")
+    whole = lambda v, lo, hi: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+    for k, good, what in [('recipe', lambda v: v in ('classify', 'regress'), "'classify' or 'regress'"),
+                          ('arch', lambda v: isinstance(v, str) and v != '', 'a model name'),
+                          ('hints', lambda v: isinstance(v, bool), 'true or false'),
+                          ('self_attention', lambda v: isinstance(v, bool), 'true or false'),
+                          ('grid', lambda v: whole(v, 1, 100), 'a whole number from 1 to 100'),
+                          ('size', lambda v: whole(v, 32, 4096), 'a whole number of pixels from 32 to 4096')]:
+        if k not in cfg and k in ('recipe', 'arch', 'hints'): raise ValueError(f"{p}: missing {k}")
+        if k in cfg and not good(cfg[k]): raise ValueError(f"{p}: {k} must be {what}, not {json.dumps(cfg[k])[:60]}")
+    return cfg
+
 def load_colorizer(path, device=None) -> Colorizer:
     "Load a colouriser folder written by `save_colorizer`."
     path = Path(path)
     if not (path / 'config.json').exists() or not (path / 'model.pth').exists():
         raise FileNotFoundError(f"{path}: not a colouriser folder (needs model.pth and config.json)")
-    cfg = json.loads((path / 'config.json').read_text())
-    if cfg.get('kind') != 'colorizer': raise ValueError(f"{path}: config.json describes a {cfg.get('kind')!r} model, not a colouriser")
-    m = build_colorizer(cfg['recipe'], cfg['arch'], False, cfg['hints'], cfg.get('self_attention', True), cfg.get('grid', 10),
-                        img_size=cfg.get('size', 64))
-    m.load_state_dict(torch.load(path / 'model.pth', map_location='cpu', weights_only=True))
+    cfg = _colorizer_config(path / 'config.json')
+    state = load_weights(path / 'model.pth', 'a colouriser')   # tensors only: a pickle that would run code is refused
+    try: m = build_colorizer(cfg['recipe'], cfg['arch'], False, cfg['hints'], cfg.get('self_attention', True), cfg.get('grid', 10),
+                             img_size=cfg.get('size', 64))
+    except (ValueError, KeyError, TypeError, RuntimeError) as e: raise ValueError(f"{path / 'config.json'}: describes no colouriser that can be built ({error_line(e)})") from None
+    fit_weights(m, state, path / 'model.pth', path / 'config.json')
     m.config.update(cfg)
     return m.to(device or get_device()).eval()
 
@@ -445,6 +464,13 @@ def colorize_array(model, img, render_size: int | None = None, hints=None, T: fl
     return lab2rgb(np.dstack([L, ab]))
 
 
+def colorize_inputs(inputs) -> list[Path]:
+    "The files `colorize_paths` works on: each file given, and the images (by suffix) directly inside each folder given."
+    items = []
+    for p in map(Path, inputs):
+        items += sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_EXTS) if p.is_dir() else [p]
+    return items
+
 def colorize_paths(model, inputs, outdir, render_size: int | None = None, T: float = 0.38, overwrite: bool = False,
                    device=None, hints=None) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Colourise image files (or folders of them) into `outdir`: same names, size and bit depth, RGB. Returns
@@ -452,10 +478,7 @@ def colorize_paths(model, inputs, outdir, render_size: int | None = None, T: flo
     overwritten; outputs that exist are kept unless `overwrite` (so a killed run resumes). `hints`: a hints file."""
     if not isinstance(model, nn.Module): model = load_colorizer(model, device)
     outdir = Path(outdir); outdir.mkdir(parents=True, exist_ok=True)
-    items = []
-    for p in map(Path, inputs):
-        items += sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_EXTS) if p.is_dir() else [p]
-    written, failed = [], []
+    items, written, failed = colorize_inputs(inputs), [], []
     for p in (progress_bar(items) if len(items) > 1 else items):
         dst = outdir / p.name
         try:
@@ -680,13 +703,13 @@ def load_zhang(name: str, weights=None, device=None, download: bool = True) -> n
                 try:
                     socket.setdefaulttimeout(20)
                     torch.hub.load_state_dict_from_url(url, map_location='cpu', check_hash=True, weights_only=True)
-                except Exception as e: why = ' '.join(f"{type(e).__name__}: {e}".split())[:200]
+                except Exception as e: why = error_line(e)
                 finally: socket.setdefaulttimeout(old)
             if not src.exists():
                 raise WeightsUnavailableError(f"{name}: the authors' weights are not at {target} and could not be downloaded ({why}). "
                                               f"Download {url} and put it at {target} (or pass the file with --weights FILE).")
     try: state = torch.load(src, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{src}: not a weights file torch can read safely ({type(e).__name__}: {str(e)[:200]})") from None
+    except Exception as e: raise ValueError(f"{src}: not a weights file torch can read safely ({error_line(e)})") from None
     return load_zhang_state(model, state, src).to(device or get_device()).eval()
 
 # %% ../nbs/08_colorize.ipynb #7f1065a1
@@ -702,6 +725,42 @@ def hints_at(h: np.ndarray, size: int) -> np.ndarray:
     out[2] = keep
     return out
 
+def _hint_points(p) -> list:
+    "The points `(x, y, rgb)` of a JSON hints file, each checked (finite numbers, rgb three values 0-255); one line naming the file."
+    shape = '{"x": .., "y": .., "rgb": [r, g, b]}'
+    try: pts = json.loads(Path(p).read_text())
+    except RecursionError: raise ValueError(f"{p}: nested too deeply to be a JSON list of hints {shape}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise ValueError(f"{p}: not a JSON list of hints ({e})") from None
+    if not isinstance(pts, list): raise ValueError(f"{p}: expected a JSON list of {shape}, not a {type(pts).__name__}")
+    out = []
+    for i, h in enumerate(pts):
+        try: x, y, rgb = float(h['x']), float(h['y']), np.asarray(h['rgb'], np.float32).reshape(-1)
+        except (KeyError, TypeError, ValueError, IndexError): raise ValueError(f"{p}: hint {i} is not {shape}") from None
+        if not (math.isfinite(x) and math.isfinite(y)): raise ValueError(f"{p}: hint {i}: x and y must be numbers, not NaN or infinity")
+        if rgb.shape != (3,) or not np.isfinite(rgb).all() or rgb.min() < 0 or rgb.max() > 255:
+            raise ValueError(f"{p}: hint {i}: rgb must be three values 0-255")
+        out.append((x, y, rgb))
+    return out
+
+def _upright_size(photo) -> tuple[int, int]:
+    "(width, height) of `photo` as `load_image` gives it (EXIF orientation applied), from its header alone."
+    from PIL import Image
+    from film_restore.core import _orientation
+    check_image(photo)
+    with Image.open(photo) as im: (w, h), o = im.size, _orientation(im)
+    return (h, w) if o in (5, 6, 7, 8) else (w, h)
+
+def check_hints(path, photos) -> None:
+    "Refuse, in one line naming the hints file, what `read_hints` would fail on for any of `photos`: before any work."
+    p = Path(path)
+    if p.suffix.lower() != '.json': load_image(p); return   # a hint picture must decode (its size is free: it is scaled)
+    pts = _hint_points(p)
+    for photo in photos:
+        try: W, H = _upright_size(photo)
+        except (OSError, ValueError): continue   # an unreadable photo is reported on its own when its turn comes
+        for i, (x, y, _) in enumerate(pts):
+            if not (0 <= x < W and 0 <= y < H): raise ValueError(f"{p}: hint {i} at x={x:g}, y={y:g} is outside the {W}x{H} photo {photo}")
+
 def read_hints(path, shape) -> np.ndarray:
     """User colour hints from a file, for a photo of `shape` (H, W, ...) -> (3, H, W) = [a/110, b/110, mask].
     JSON: a list of points [{"x": .., "y": .., "rgb": [r, g, b]}], pixel coordinates of the full-resolution photo, rgb 0-255.
@@ -709,14 +768,8 @@ def read_hints(path, shape) -> np.ndarray:
     p, (H, W) = Path(path), shape[:2]
     out = np.zeros((3, H, W), np.float32)
     if p.suffix.lower() == '.json':
-        try: pts = json.loads(p.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise ValueError(f"{p}: not a JSON list of hints ({e})") from None
-        if not isinstance(pts, list): raise ValueError(f"{p}: expected a JSON list of {{\"x\": .., \"y\": .., \"rgb\": [r, g, b]}}")
         r = max(1, round(max(H, W) / 256))                # about one working-size pixel either side
-        for i, h in enumerate(pts):
-            try: x, y, rgb = float(h['x']), float(h['y']), np.asarray(h['rgb'], np.float32).reshape(-1)
-            except (KeyError, TypeError, ValueError): raise ValueError(f"{p}: hint {i} is not {{\"x\": .., \"y\": .., \"rgb\": [r, g, b]}}") from None
-            if rgb.shape != (3,) or rgb.min() < 0 or rgb.max() > 255: raise ValueError(f"{p}: hint {i}: rgb must be three values 0-255")
+        for i, (x, y, rgb) in enumerate(_hint_points(p)):
             if not (0 <= x < W and 0 <= y < H): raise ValueError(f"{p}: hint {i} at x={x:g}, y={y:g} is outside the {W}x{H} photo")
             ab = rgb2lab((rgb / 255).reshape(1, 1, 3))[0, 0, 1:] / ZHANG_AB_NORM
             sl = (slice(max(int(y) - r, 0), int(y) + r + 1), slice(max(int(x) - r, 0), int(x) + r + 1))
@@ -787,6 +840,8 @@ def colorize_cmd(
     if hints is not None:
         if not cm.hints: raise CliError(f"--hints needs a hint-taking model (siggraph17, or one trained with --hints); {model or 'the default'} takes none")
         if not Path(hints).is_file(): raise CliError(f"{hints}: no such hints file")
+        try: check_hints(hints, colorize_inputs(inputs))   # malformed or out of the photo: refused before any work
+        except (ValueError, OSError) as e: raise CliError(str(e)) from None
     written, failed = colorize_paths(cm, inputs, outdir, render_size, temperature, overwrite, hints=hints)
     for p in written: print(p)
     return 1 if failed else 0

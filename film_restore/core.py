@@ -7,7 +7,7 @@ Docs: https://film-restore.github.io/film_restore/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #3a8f8d40
 from __future__ import annotations
-import os, io, sys, functools, json, time, struct, zlib, socket, warnings, tempfile, importlib, contextlib, platform
+import os, io, re, sys, functools, json, time, struct, zlib, socket, warnings, tempfile, importlib, contextlib, platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,12 +22,13 @@ warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated', c
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or', 'progress_bar',
-           'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode', 'atomic_write',
-           'save_image', 'jpeg_block_masks', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor',
-           'lab2rgb_tensor', 'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'save_figure',
-           'course_images_dir', 'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast',
-           'precision_callbacks', 'plain_bars', 'run_banner', 'WeightsUnavailableError', 'weights_file',
+__all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'ARITHMETIC_JPEG', 'PICTURES_ENV', 'DEFAULT_MODEL_DIR', 'is_fast', 'fast_or',
+           'progress_bar', 'ImageReadError', 'ImageInfo', 'check_image', 'load_image', 'default_file_mode',
+           'atomic_write', 'stale_temporaries', 'remove_stale_temporaries', 'save_image', 'jpeg_block_masks',
+           'jpeg_arithmetic', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor', 'lab2rgb_tensor',
+           'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'save_figure', 'course_images_dir',
+           'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
+           'plain_bars', 'run_banner', 'WeightsUnavailableError', 'error_line', 'load_weights', 'weights_file',
            'weights_available', 'pretrained_off', 'load_torchvision_model', 'deprecated_alias', 'default_model_summary',
            'system_info']
 
@@ -84,6 +85,7 @@ class ImageInfo:
     icc: bytes|None = None      # ICC profile, or None
     size: tuple = (0, 0)        # (width, height) after EXIF orientation
     exif: bytes|None = None     # a JPEG's or PNG's EXIF block, orientation reset to 1 (the pixels are upright)
+    compression: str|None = None  # a TIFF's compression as Pillow names it ('tiff_lzw', 'tiff_deflate', 'raw', ...)
 
 # %% ../nbs/00_core.ipynb #23285b12
 _ORIENT = {  # EXIF orientation -> numpy steps that bring the picture upright (same as Pillow's exif_transpose)
@@ -119,6 +121,18 @@ def _own_size_limit():
     try: yield
     finally: Image.MAX_IMAGE_PIXELS = old
 
+def _float_tiff(path) -> str|None:
+    "What is refused about a floating-point TIFF (which Pillow cannot open in colour), or None if `path` is no such file."
+    with open(path, 'rb') as f: magic = f.read(4)
+    if magic not in (b'II*\x00', b'MM\x00*', b'II+\x00', b'MM\x00+'): return None
+    try:
+        import tifffile
+        with tifffile.TiffFile(path) as t: p = t.pages[0]; dt, spp = np.dtype(p.dtype), p.samplesperpixel
+    except Exception: return None
+    if dt.kind != 'f': return None
+    return (f"a {dt.itemsize * 8}-bit floating-point TIFF ({spp} sample{'s' * (spp > 1)} a pixel): only 8- and 16-bit integer "
+            f"images are restored and written back exactly; convert it to 16-bit first")
+
 def check_image(path, formats=None) -> dict:
     "Read only `path`'s header: refuse (`ImageReadError`) what `load_image` would get wrong or could not hold; returns format, mode, size, pages."
     path = Path(path)
@@ -129,8 +143,9 @@ def check_image(path, formats=None) -> dict:
     try:
         with _own_size_limit(), Image.open(path) as im:
             fmt, mode, (w, h), pages = im.format, im.mode, im.size, getattr(im, 'n_frames', 1)
-    except UnidentifiedImageError: raise ImageReadError(path, "not an image file Pillow or OpenCV can read")
+    except UnidentifiedImageError: raise ImageReadError(path, _float_tiff(path) or "not an image file Pillow or OpenCV can read")
     except (OSError, SyntaxError, ValueError) as e: raise ImageReadError(path, f"damaged or truncated image ({e})")
+    if mode == 'F': raise ImageReadError(path, _float_tiff(path) or "holds floating-point samples; convert it to 16-bit integers first")
     if formats is not None and _FORMATS.get(fmt, fmt) not in formats:
         raise ImageReadError(path, f"{fmt} files are not supported here (only {', '.join(formats)}); convert it first")
     if w * h > MAX_PIXELS:
@@ -165,6 +180,7 @@ def load_image(path, native: bool = False) -> tuple[np.ndarray, ImageInfo]:
     fmt = _FORMATS.get(im.format, im.format or 'PNG')
     icc, orient = im.info.get('icc_profile'), _orientation(im)
     exif = _exif_block(im, orient)
+    compression = im.info.get('compression') if fmt == 'TIFF' else None
     # a PNG says in its header whether it is grey (colour types 0 and 4); Pillow calls 16-bit grey+alpha 'RGBA'
     grey_png = False
     if fmt == 'PNG':
@@ -197,7 +213,7 @@ def load_image(path, native: bool = False) -> tuple[np.ndarray, ImageInfo]:
     if arr.ndim == 2: arr = np.repeat(arr[..., None], 3, axis=2)
     x = np.ascontiguousarray(arr) if native else arr.astype(np.float32) / top
     return x, ImageInfo(path=path, format=fmt, bit_depth=bit_depth, grey=bool(grey), alpha=alpha, icc=icc,
-                        size=(x.shape[1], x.shape[0]), exif=exif)
+                        size=(x.shape[1], x.shape[0]), exif=exif, compression=compression)
 
 # %% ../nbs/00_core.ipynb #6d3bbf8b
 def default_file_mode() -> int:
@@ -208,7 +224,8 @@ def default_file_mode() -> int:
 def atomic_write(path, write) -> Path:
     "Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place: never a half-written `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.stem}.', suffix=path.suffix + '.part', dir=path.parent); os.close(fd)
+    # named .NAME.PID-RANDOM.EXT.part: a later run can tell a killed run's leftovers (`stale_temporaries`) from a live one's
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.stem}.{os.getpid()}-', suffix=path.suffix + '.part', dir=path.parent); os.close(fd)
     try:
         write(tmp)
         os.chmod(tmp, default_file_mode())
@@ -217,6 +234,39 @@ def atomic_write(path, write) -> Path:
         with contextlib.suppress(OSError): os.unlink(tmp)
         raise
     return path
+
+# %% ../nbs/00_core.ipynb #a20b6dfe
+_TEMP_NAME = re.compile(r'\.(?P<stem>.*)\.(?P<pid>\d+)-[a-z0-9_]{8}(?P<suffix>(\.[^.]*)?)\.part')   # atomic_write's temporaries
+
+def _process_alive(pid: int) -> bool:
+    if os.name == 'nt': return True   # no cheap, harmless check there: never call another run's file stale
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OverflowError): return True   # alive, someone else's
+    return True
+
+def stale_temporaries(paths) -> list[Path]:
+    "The temporaries `atomic_write` left beside any of `paths` whose process is gone (a run killed while writing); none of a live run's."
+    wanted = {}
+    for p in map(Path, paths): wanted.setdefault(p.parent, set()).add((p.stem, p.suffix))
+    stale = []
+    for folder, names in wanted.items():
+        try: entries = os.listdir(folder)
+        except OSError: continue   # no folder yet: nothing left in it
+        for n in entries:
+            m = _TEMP_NAME.fullmatch(n)
+            if m and (m['stem'], m['suffix']) in names and int(m['pid']) != os.getpid() and not _process_alive(int(m['pid'])):
+                stale.append(folder / n)
+    return sorted(stale)
+
+def remove_stale_temporaries(paths, log=None) -> list[Path]:
+    "Delete `stale_temporaries(paths)`, saying so through `log`; returns what was removed."
+    gone = []
+    for t in stale_temporaries(paths):
+        with contextlib.suppress(FileNotFoundError):
+            t.unlink(); gone.append(t)
+            if log: log(f"removed {t}: a half-written temporary left by a run that was stopped")
+    return gone
 
 # %% ../nbs/00_core.ipynb #daefb172
 _EXTS = {'.png': 'PNG', '.tif': 'TIFF', '.tiff': 'TIFF', '.jpg': 'JPEG', '.jpeg': 'JPEG'}
@@ -255,10 +305,12 @@ def _to_uint(img, bit_depth):
     return (np.clip(np.nan_to_num(a.astype(np.float32)), 0, 1) * top + 0.5).astype(np.uint16 if bit_depth == 16 else np.uint8)
 
 # %% ../nbs/00_core.ipynb #b14653ac
-def _encode(arr, fmt, icc, quality, exif=None, f=None):
-    "Bytes of `arr` (uint8/uint16; HxW, HxWx2 grey+alpha, HxWx3 or HxWx4 in RGB(A) order) in format `fmt`; written to the file `f` if given."
+_KEPT_TIFF_CODINGS = ('raw', 'tiff_lzw', 'tiff_deflate', 'tiff_adobe_deflate', 'packbits')   # lossless codings Pillow writes
+
+def _encode(arr, fmt, icc, quality, exif=None, f=None, compression=None):
+    "Bytes of `arr` (uint8/uint16; HxW, HxWx2 grey+alpha, HxWx3 or HxWx4 in RGB(A) order) in format `fmt`; written to the file `f` if given.\n\n`compression`: an 8-bit TIFF's lossless coding to keep (Deflate otherwise, and for 16 bits: no LZW encoder there)."
     if f is None:
-        buf = io.BytesIO(); _encode(arr, fmt, icc, quality, exif, f=buf); return buf.getvalue()
+        buf = io.BytesIO(); _encode(arr, fmt, icc, quality, exif, f=buf, compression=compression); return buf.getvalue()
     la = arr.ndim == 3 and arr.shape[2] == 2
     if fmt == 'TIFF' and (arr.dtype == np.uint16 or la):  # tifffile: 16 bits, and grey+alpha, which Pillow reads but mangles on write
         import tifffile
@@ -271,7 +323,7 @@ def _encode(arr, fmt, icc, quality, exif=None, f=None):
         kw = dict(icc_profile=icc) if icc else {}
         if exif and fmt in ('JPEG', 'PNG'): kw.update(exif=exif)
         if fmt == 'JPEG': kw.update(quality=quality)
-        if fmt == 'TIFF': kw.update(compression='tiff_deflate')
+        if fmt == 'TIFF': kw.update(compression=compression if compression in _KEPT_TIFF_CODINGS else 'tiff_deflate')
         Image.fromarray(arr).save(f, format=fmt, **kw)
         return
     if la: png = _png_grey_alpha16(arr)
@@ -284,11 +336,12 @@ def _encode(arr, fmt, icc, quality, exif=None, f=None):
 
 # %% ../nbs/00_core.ipynb #ae6d25c5
 def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = None, grey: bool|None = None,
-               overwrite_input: bool = False, quality: int = 95) -> Path:
-    "Write `img` (float in [0, 1], or uint8/uint16; HxWx3 or HxW) to `path` atomically, the way `info` says the input was."
+               overwrite_input: bool = False, quality: int = 95, file_format: str|None = None) -> Path:
+    "Write `img` (float in [0, 1], or uint8/uint16; HxWx3 or HxW) to `path` atomically, the way `info` says the input was.\n\n`file_format` ('PNG', 'TIFF', 'JPEG'): what to write whatever `path`'s suffix says (default: the suffix's)."
     path = Path(path)
-    fmt = _EXTS.get(path.suffix.lower())
+    fmt = file_format or _EXTS.get(path.suffix.lower())
     if fmt is None: raise ValueError(f"{path}: unsupported output type {path.suffix!r} (use .png, .tif, .tiff or .jpg)")
+    if fmt not in set(_EXTS.values()): raise ValueError(f"{path}: cannot write {fmt} files (only PNG, TIFF, JPEG)")
     if info is not None and info.path is not None and not overwrite_input and path.exists() \
        and path.resolve() == Path(info.path).resolve():
         raise FileExistsError(f"{path}: refusing to overwrite the input image (pass overwrite_input=True to allow it)")
@@ -308,7 +361,8 @@ def save_image(img, path, info: ImageInfo|None = None, bit_depth: int|None = Non
         arr = np.dstack([arr, _to_uint(alpha, bit_depth)])  # grey + alpha stays grey + alpha (LA); RGB + alpha, RGBA
     def write(tmp):   # encoded straight into the temporary file: no copy of the whole file in memory
         with open(tmp, 'wb') as f:
-            _encode(arr, fmt, info.icc if info else None, quality, exif=getattr(info, 'exif', None), f=f)
+            _encode(arr, fmt, info.icc if info else None, quality, exif=getattr(info, 'exif', None), f=f,
+                    compression=getattr(info, 'compression', None) if fmt == 'TIFF' else None)
             f.flush(); os.fsync(f.fileno())
     return atomic_write(path, write)
 
@@ -331,6 +385,22 @@ def jpeg_block_masks(dct, changed: np.ndarray) -> list[np.ndarray]:
     return [np.repeat(np.repeat(mcu, v, 0), h, 1)[:c.shape[0], :c.shape[1]] for c, (v, h) in zip(comps, samp)]
 
 # %% ../nbs/00_core.ipynb #e4a5b7d4
+ARITHMETIC_JPEG = ("an arithmetic-coded JPEG: its blocks cannot be kept (the JPEG library here cannot write arithmetic "
+                   "coding), so it is not written back as JPEG; use --format png or tiff")
+_ARITHMETIC_SOF = {0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}   # start-of-frame markers of arithmetic-coded JPEGs
+
+def jpeg_arithmetic(path) -> bool:
+    "Is `path` an arithmetic-coded JPEG? Read from its markers up to the first scan (no decoding)."
+    with open(path, 'rb') as f:
+        if f.read(2) != b'\xff\xd8': return False
+        while (m := f.read(2)) and len(m) == 2 and m[0] == 0xFF:
+            if m[1] in _ARITHMETIC_SOF: return True
+            if m[1] == 0xDA: return False                         # the first scan: no frame header after it
+            n = f.read(2)
+            if len(n) < 2: return False
+            f.seek(struct.unpack('>H', n)[0] - 2, 1)
+    return False
+
 def save_jpeg_repair(src, img: np.ndarray, changed: np.ndarray, path) -> Path:
     "Write `img` (uint8 HxWx3 or HxW, upright as `load_image` gave it) to `path` as the JPEG `src` with only the MCUs `changed` touches re-encoded."
     src, path = Path(src), Path(path)
@@ -338,6 +408,7 @@ def save_jpeg_repair(src, img: np.ndarray, changed: np.ndarray, path) -> Path:
     back = _ORIENT_BACK.get(orient, lambda a: a)
     a, changed = np.ascontiguousarray(back(np.asarray(img))), np.ascontiguousarray(back(np.asarray(changed, bool)))
     if a.dtype != np.uint8: raise ValueError(f"{path}: a JPEG holds 8 bits per channel, got {a.dtype}")
+    if jpeg_arithmetic(src): raise ValueError(f"{src}: {ARITHMETIC_JPEG}")
     dct = jpeglib.read_dct(str(src))
     if dct.has_black: raise ValueError(f"{src}: a CMYK JPEG cannot be repaired block by block")
     if (dct.height, dct.width) != a.shape[:2]:
@@ -547,6 +618,23 @@ def run_banner(data: str = 'built-in photos') -> str:
 # %% ../nbs/00_core.ipynb #f69420ff
 class WeightsUnavailableError(RuntimeError):
     "ImageNet weights were asked for and cannot be had."
+
+# %% ../nbs/00_core.ipynb #acd85c02
+def error_line(e: BaseException) -> str:
+    "`e` on one line and whole: its type and its own words (torch explains a refused file over several lines; none is dropped)."
+    return ' '.join(f"{type(e).__name__}: {e}".split())
+
+def load_weights(path, what: str = 'weights') -> dict:
+    "The state dict (names -> tensors) in `path`, read with `weights_only=True` so no code in the file runs; anything else is a one-line `ValueError`."
+    path = Path(path)
+    with warnings.catch_warnings(record=True) as said:   # a refusal is one line: torch's warnings about the file come only with a load
+        warnings.simplefilter('always')
+        try: state = torch.load(path, map_location='cpu', weights_only=True)
+        except Exception as e: raise ValueError(f"{path}: not {what} torch can read safely ({error_line(e)})") from None
+    for w in said: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise ValueError(f"{path}: holds a {type(state).__name__}, not a state dict (names -> tensors); not {what}")
+    return state
 
 # %% ../nbs/00_core.ipynb #e49b77a2
 def _weights_enum(arch):

@@ -26,7 +26,8 @@ __all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH
            'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha',
            'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip',
            'film_streaks', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites', 'real_damage', 'parse_damage',
-           'synthesize_damage', 'contact_sheet', 'build_dataset', 'build_data_cmd']
+           'synthesize_damage', 'UnsafeDatasetPath', 'dataset_path', 'check_dataset_paths', 'contact_sheet',
+           'build_dataset', 'build_data_cmd']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -715,15 +716,39 @@ def _photo_rows(ref, out, sizes, damage, seed, n_random, margin) -> list:
     _atomic_write_text(rec, json.dumps(rows))
     return rows
 
+# %% ../nbs/02_damage.ipynb #3ed24b6c
+class UnsafeDatasetPath(ValueError):
+    "A dataset CSV names a file outside the dataset folder."
+
+def dataset_path(data, rel, csv):
+    "`data/rel`, refused with `UnsafeDatasetPath` (naming `csv` and `rel`) when it resolves outside `data` (`..`, absolute path, escaping symlink)."
+    root = os.path.realpath(data)
+    inside = os.path.realpath(os.path.join(root, str(rel)))
+    if os.path.commonpath([root, inside]) != root:
+        raise UnsafeDatasetPath(f'{csv}: path {str(rel)!r} resolves outside the dataset folder {root}')
+    return Path(data)/rel
+
+def check_dataset_paths(data, rels, csv):
+    "`dataset_path` for each of `rels`, fast for a CSV of many rows: each folder is resolved once, a file alone where it is a link."
+    root, folders = os.path.realpath(data), {}
+    for rel in map(str, rels):
+        head, name = os.path.split(rel)
+        if name in ('', '.', '..') or os.path.isabs(rel) or os.path.islink(os.path.join(root, rel)):
+            dataset_path(data, rel, csv); continue
+        if head not in folders:
+            try: dataset_path(data, head, csv); folders[head] = True
+            except UnsafeDatasetPath: folders[head] = False
+        if not folders[head]: dataset_path(data, rel, csv)   # raises, naming the row's own path
+
 # %% ../nbs/02_damage.ipynb #c85e9bed
 def _recorded_rows(out, rec) -> list | None:
-    "The rows of a photo's record `rec`, or None when it cannot be read or any file it lists is missing or empty."
+    "The rows of a photo's record `rec`, or None when it cannot be read or any file it lists is missing or empty; `UnsafeDatasetPath` if one is outside `out`."
     try: rows = json.loads(Path(rec).read_text())
     except (OSError, ValueError): return None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows): return None
     for r in rows:
         for kind in ('clean', 'damaged', 'mask'):
-            f = Path(out) / str(r.get(kind, ''))   # a missing entry names the folder itself: not a file
+            f = dataset_path(out, str(r.get(kind, '')), rec)   # a missing entry names the folder itself: not a file
             if not f.is_file() or f.stat().st_size == 0: return None
     return rows
 
@@ -738,6 +763,7 @@ def _check_out(out, settings):
         if old != settings:
             diff = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
             raise FileExistsError(f"{out}: was built with other settings ({', '.join(diff)}); use a new folder or the same settings to resume")
+        for rec in sorted((out / '.work').glob('*.json')): _recorded_rows(out, rec)   # a resume refuses records that point outside, before any work
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write_text(marker, json.dumps(settings, indent=1, sort_keys=True))
 

@@ -8,10 +8,10 @@ Docs: https://film-restore.github.io/film_restore/evaluate.html.md"""
 __all__ = ['SPLITS', 'SUMMARY_KEYS', 'REFERENCE_ROWS', 'GALLERY_GAIN', 'CLASSICAL_GRID', 'BASELINES', 'TRUE_FIND',
            'CENSUS_MIN_AREA', 'CENSUS_COLORS', 'summarise', 'ssim_value', 'ssim_channels', 'psnr', 'mask_scores',
            'f1_from_counts', 'none_restorer', 'inpaint', 'OracleRestorer', 'classical_detect', 'ClassicalRestorer',
-           'ModelRestorer', 'model_restorer', 'UnsafeDatasetPath', 'dataset_path', 'load_items', 'image_metrics',
-           'worst_change', 'summarize', 'evaluate', 'summary_table', 'gallery', 'write_report', 'tune_classical',
-           'parse_model_spec', 'make_restorers', 'evaluate_cmd', 'split_finds', 'census_regions', 'label_region',
-           'dust_pixels', 'dust_left', 'census_image', 'census_sheet']
+           'ModelRestorer', 'model_restorer', 'load_items', 'image_metrics', 'worst_change', 'summarize', 'evaluate',
+           'summary_table', 'gallery', 'write_report', 'tune_classical', 'parse_model_spec', 'make_restorers',
+           'evaluate_cmd', 'split_finds', 'census_regions', 'label_region', 'dust_pixels', 'dust_left', 'census_image',
+           'census_sheet']
 
 # %% ../nbs/07_evaluate.ipynb #a8bd20d2
 import copy, hashlib, json, math, warnings
@@ -29,6 +29,7 @@ from fastcore.script import call_parse, CliError
 from .core import (deprecated_alias, ssim, atomic_write, save_figure, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
 from .unet import FILLS, load_restorer, split_output, pad_to_multiple, crop_to, keep_damage_tone
+from .damage import dataset_path, UnsafeDatasetPath   # lesson 2's one check of a dataset's paths
 from .losses import VISIBLE_CHANGE, PSNR_CAP, psnr_per_image
 
 # %% ../nbs/07_evaluate.ipynb #86bb4615
@@ -185,17 +186,6 @@ def model_restorer(folder, device=None, precision=None, fill='network'):
     "Wrap the trained model saved in `folder` as a restorer callable; `fill='telea'` fills its mask with OpenCV's Telea."
     return ModelRestorer(folder, device=device, precision=precision, fill=fill)
 
-# %% ../nbs/07_evaluate.ipynb #b418fd35
-class UnsafeDatasetPath(ValueError):
-    "A dataset CSV names a file outside the dataset folder."
-
-def dataset_path(data, rel, csv):
-    "`data/rel`, refused with `UnsafeDatasetPath` (naming `csv` and `rel`) when it resolves outside `data` (`..`, absolute path, escaping symlink)."
-    root = Path(data).resolve()
-    if not (root/rel).resolve().is_relative_to(root):
-        raise UnsafeDatasetPath(f'{csv}: path {str(rel)!r} resolves outside the dataset folder {root}')
-    return Path(data)/rel
-
 # %% ../nbs/07_evaluate.ipynb #3548d331
 def _read_soft_mask(path):
     "The dataset's 8-bit soft mask (lesson 2: opacity, or for `real` damage how much each pixel changed)."
@@ -224,6 +214,7 @@ def load_items(data, split='test', size=None, limit=None):
         for sp in SPLITS:
             if not (data/f'{sp}.csv').exists(): continue
             try: rows += [(sp, r) for r in test_items(data, size, split=sp)]
+            except UnsafeDatasetPath: raise   # never passed over: it says the dataset points outside itself
             except ValueError: pass   # this split has no patches of `size`
     else: rows = [(split, r) for r in test_items(data, size, split=split)]
     items = []

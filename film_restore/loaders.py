@@ -20,6 +20,7 @@ from fastai.vision.data import ImageBlock
 from fastai.vision.augment import AffineCoordTfm, Flip, Warp, Zoom, Brightness, Contrast, setup_aug_tfms
 
 from .core import is_fast, get_device, save_image, atomic_write, progress_bar
+from .damage import check_dataset_paths
 
 # %% auto #0
 __all__ = ['make_toy_dataset', 'read_split', 'test_items', 'TensorDamageMask', 'PILDamageMask', 'DamageMaskBlock',
@@ -99,6 +100,7 @@ def read_split(data, split: str = 'train', size: int | None = None) -> pd.DataFr
     df = pd.read_csv(path, dtype={'photo_id': str, 'patch_id': str})
     missing = [c for c in _COLUMNS if c not in df.columns]
     if missing: raise ValueError(f"{path}: missing column(s) {missing}; expected {_COLUMNS}")
+    for col in ('clean', 'damaged', 'mask'): check_dataset_paths(data, df[col].dropna(), path)   # lesson 2: never outside `data`
     if size is not None:
         sizes = sorted(df['size'].unique().tolist())
         df = df[df['size'] == int(size)]

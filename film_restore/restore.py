@@ -19,7 +19,7 @@ import torch
 from fastcore.meta import delegates
 from fastcore.script import anno_parser, call_parse, CliError
 
-from .core import (deprecated_alias, system_info, save_figure, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast,
+from .core import (deprecated_alias, system_info, save_figure, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast, remove_stale_temporaries, jpeg_arithmetic, ARITHMETIC_JPEG,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
 from .data import sample_photos
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES
@@ -220,7 +220,7 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     if cut is None: return res, None
     # blended logits (weights sum to one), cut, size-limited and grown over the whole image, so seams cannot cut a speck
     mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds); del cut
-    mask = keep_damage_tone(img, mask, damage_tone or getattr(model, 'damage_tone', 'both'))
+    mask = keep_damage_tone(img, mask, damage_tone or getattr(model, 'damage_tone', 'both'), inplace=True)   # the cut is ours to change
     _keep_outside(res, img, mask, fill or getattr(model, 'fill', 'network'))
     return res, mask
 
@@ -278,6 +278,11 @@ def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, devic
         if _same_file(o, path): raise ValueError(f"{path}: the output {o.name} would overwrite the input; choose another output folder")
     t0 = time.perf_counter()
     img, info = load_image(path, native=True)   # the file's own uint8/uint16 values: floats only tile by tile
+    note = None
+    if out_format == 'same' and out.suffix.lower() == path.suffix.lower() and info.format != out_fmt:   # its bytes decide, not its name
+        note = f"note: {path} is a {info.format} file named {path.suffix}; its result is written as {info.format}, under the same name"
+        out_fmt = info.format
+    if out_fmt == 'JPEG' and info.format == 'JPEG' and colorize is None and jpeg_arithmetic(path): raise ValueError(f"{path}: {ARITHMETIC_JPEG}")
     if out_fmt == 'JPEG' and (info.bit_depth == 16 or info.alpha is not None):  # refused before the work, not after
         raise ValueError(f"{path}: {'16 bits per channel' if info.bit_depth == 16 else 'an alpha channel'} cannot be "
                          f"written as JPEG; use --format png or tiff")
@@ -299,7 +304,7 @@ def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, devic
             res = g
         if out_fmt == 'JPEG' and info.format == 'JPEG' and colorize is None:   # the input's own blocks, outside the repairs
             save_jpeg_repair(path, res, mask if mask is not None else np.ones(res.shape[:2], bool), out)
-        else: save_image(res, out, info=info, grey=grey)
+        else: save_image(res, out, info=info, grey=grey, file_format=out_fmt)
     # the image first, then what describes it: an interrupted run never leaves a mask or review without its image
     if mask is not None and save_mask:
         save_image(np.where(mask, np.uint8(255), np.uint8(0)), mask_path(out), bit_depth=8, grey=True)
@@ -309,7 +314,7 @@ def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, devic
     if on_result is not None: on_result(path, out, img, res, mask, info)   # e.g. ReviewPage.add (--review-page)
     h, w = img.shape[:2]
     return dict(path=path, out=out, megapixels=h * w / 1e6, seconds=time.perf_counter() - t0, copied=copied,
-                damaged_fraction=None if mask is None else float(mask.mean()))
+                damaged_fraction=None if mask is None else float(mask.mean()), note=note)
 
 # %% ../nbs/09_restore.ipynb #c6620b40
 REVIEW_COLOR = np.array([1.0, 0.0, 1.0], np.float32)  # magenta: vivid, and rare in photographs
@@ -358,13 +363,30 @@ def _check_file(p: Path, explicit: bool) -> str|None:
     except ImageReadError as e: return str(e)
     return None
 
+def _check_out_dir(out_dir: Path):
+    "Refuse, before any work, an output folder that cannot be made or written: its nearest existing folder must take new files."
+    a = Path(os.path.abspath(out_dir))
+    while not a.exists() and a != a.parent: a = a.parent
+    if not a.is_dir(): raise ValueError(f"{out_dir}: cannot be made: {a} is a file, not a folder")
+    if not os.access(a, os.W_OK | os.X_OK): raise ValueError(f"{out_dir}: cannot write there ({a} is read-only); choose another output folder (-o)")
+
+def _once_each(pairs):
+    "`pairs` with each input file once (the first time it is named: a file and its folder, a link to it, a hard link)."
+    seen, out = set(), []
+    for src, dst in pairs:
+        st = os.stat(src); key = (st.st_dev, st.st_ino)
+        if key not in seen: seen.add(key); out.append((src, dst))
+    return out
+
 def collect_inputs(inputs, out_dir, out_format: str = 'same', save_mask: bool = False,
                    review: bool = False) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
     "`(pairs (input, output), problems (input, message))` for files and folders (recursive); refuses (`ValueError`) any output that is an input or another output."
     out_dir = Path(out_dir); pairs, problems = [], []
     if out_dir.exists() and not out_dir.is_dir(): raise ValueError(f"{out_dir}: -o names an existing file; it must be a folder")
+    _check_out_dir(out_dir)
     for inp in map(Path, inputs):
-        if inp.is_dir():
+        if not inp.exists() and not inp.is_symlink(): problems.append((inp, f"{inp}: no such file or folder"))
+        elif inp.is_dir():
             if _inside(out_dir, inp):
                 raise ValueError(f"{out_dir}: the output folder is (or is inside) the input folder {inp}; choose one outside it")
             found = 0
@@ -379,6 +401,7 @@ def collect_inputs(inputs, out_dir, out_format: str = 'same', save_mask: bool = 
             why = _check_file(inp, explicit=True)
             if why: problems.append((inp, why))
             else: pairs.append((inp, out_dir / output_name(inp.name, out_format)))
+    pairs = _once_each(pairs)
     # No output may be an input (links and hard links included) or another output, whatever the arguments.
     ins = {os.path.realpath(p) for p, _ in pairs + problems}
     inodes = {(st.st_dev, st.st_ino) for p, _ in pairs if (st := os.stat(p))}
@@ -392,6 +415,27 @@ def collect_inputs(inputs, out_dir, out_format: str = 'same', save_mask: bool = 
                 raise ValueError(f"{src} and {seen[key]} would both write {o}; rename one, or restore them into different folders")
             seen[key] = src
     return pairs, problems
+
+# %% ../nbs/09_restore.ipynb #b387f549
+def _ready_model(model, model_dir, device):
+    "The restorer a run uses, on `device` in eval mode: `model` if given, else the one in `model_dir` (default: the installed default model)."
+    if model is None:
+        model_dir = Path(model_dir) if model_dir is not None else find_default_model()
+        if not (model_dir / 'model.pth').exists(): raise NoModelError(f"{model_dir}: no model.pth here; pass a folder written by film-restore train")
+        model, cfg = load_restorer(model_dir, device=device)
+        model.max_defect_size = cfg.get('max_defect_size')  # a limit the trainer may have chosen; None: none
+    return model.to(device).eval()
+
+def _run_summary(done, skipped, failed, secs, out_dir, log) -> dict:
+    "`restore_paths`' summary (counts, failures, time, MP/s), said through `log`: the counts, then each failure again."
+    mp = sum(r['megapixels'] for r in done)
+    summary = dict(restored=len(done), skipped=len(skipped), failed=failed, seconds=secs, megapixels=mp,
+                   mp_per_s=mp / secs if done and secs > 0 else 0.0, outputs=[r['out'] for r in done], out_dir=Path(out_dir))
+    if log:
+        log(f"restored {len(done)}, skipped {len(skipped)} (already done), failed {len(failed)} in {secs:.1f} s: "
+            f"{mp:.2f} MP at {summary['mp_per_s']:.2f} MP/s -> {out_dir}")
+        for src, msg in failed: log(f"  failed: {msg}")
+    return summary
 
 # %% ../nbs/09_restore.ipynb #af7ecf08
 def restore_paths(inputs, out_dir, model_dir=None,
@@ -423,20 +467,17 @@ def restore_paths(inputs, out_dir, model_dir=None,
     device = get_device(device)
     colorize_fn = None if colorize is False or colorize is None else \
         load_colorize_fn(None if colorize is True else colorize, device)  # fails before any work if unavailable
-    if model is None:
-        model_dir = Path(model_dir) if model_dir is not None else find_default_model()
-        if not (model_dir / 'model.pth').exists(): raise NoModelError(f"{model_dir}: no model.pth here; pass a folder written by film-restore train")
-        model, cfg = load_restorer(model_dir, device=device)
-        model.max_defect_size = cfg.get('max_defect_size')  # a limit the trainer may have chosen; None: none
-    model = model.to(device).eval()
+    model = _ready_model(model, model_dir, device)   # its config.json checked whole: refused before any work
     aware = getattr(model, 'aware', True)
     if not aware and log and (mask_threshold is not None or max_defect_size):
         log("note: this model is not damage-aware (no mask): --threshold, --sensitivity and --max-defect-size do nothing")
     need_mask = save_mask and aware  # a plain restorer predicts no mask
+    # what a run killed while writing left beside this run's outputs (core.stale_temporaries: only a dead process's)
+    remove_stale_temporaries([o for _, d in pairs for o in [d] + [mask_path(d)] * need_mask + [review_path(d)] * review], log=log)
     page = start_review_page(out_dir, aware, colorize_fn, skip_existing, need_mask, review) if review_page else None
-    t0, done, skipped, failed, mp = time.perf_counter(), [], [], list(problems), 0.0
+    t0, done, skipped, failed = time.perf_counter(), [], [], list(problems)
     for src, msg in problems:  # said at once, before the long work: the batch goes on without them
-        if log: log(f"skipped {msg}")
+        if log: log(f"failed: {msg}")
     bar = progress_bar(pairs, desc='restoring', unit='file', disable=not progress)
     for src, dst in bar:
         if skip_existing and dst.exists() and (not need_mask or mask_path(dst).exists()) and (not review or review_path(dst).exists()):
@@ -445,22 +486,16 @@ def restore_paths(inputs, out_dir, model_dir=None,
             r = restore_file(src, None, model, tile=tile, overlap=overlap, device=device, precision=precision,
                              save_mask=save_mask, colorize=colorize_fn, out_path=dst, progress=progress and len(pairs) == 1,
                              mask_threshold=mask_threshold, max_defect_size=max_defect_size, review=review, damage_tone=damage_tone,
-                             on_result=page.add if page else None)
-            done.append(r); mp += r['megapixels']
+                             out_format=out_format, on_result=page.add if page else None)
+            done.append(r)
+            if r['note'] and log: (bar.write if progress else log)(r['note'])
         except (ImageReadError, OSError, ValueError) as e:  # one bad file must not stop the batch
             msg = str(e) if str(src) in str(e) else f"{src}: {e}"  # name the file, once
             failed.append((src, msg))
-            if progress: bar.write(f"skipped {msg}")
-            elif log: log(f"skipped {msg}")
+            if progress: bar.write(f"failed: {msg}")
+            elif log: log(f"failed: {msg}")
     if page is not None: page.finish(log)
-    secs = time.perf_counter() - t0
-    summary = dict(restored=len(done), skipped=len(skipped), failed=failed, seconds=secs, megapixels=mp,
-                   mp_per_s=mp / secs if done and secs > 0 else 0.0, outputs=[r['out'] for r in done], out_dir=Path(out_dir))
-    if log:
-        log(f"restored {len(done)}, skipped {len(skipped)} (already done), failed {len(failed)} in {secs:.1f} s: "
-            f"{mp:.2f} MP at {summary['mp_per_s']:.2f} MP/s -> {out_dir}")
-        for src, msg in failed: log(f"  failed: {msg}")
-    return summary
+    return _run_summary(done, skipped, failed, time.perf_counter() - t0, out_dir, log)
 
 # %% ../nbs/09_restore.ipynb #451bbc4c
 def _resolved(func):

@@ -24,9 +24,9 @@ from fastai.callback.schedule import ParamScheduler, combined_cos
 from fastcore.foundation import L
 from fastcore.basics import AttrDict
 from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
-                               diff_image, tensor2image, weights_available)
+                               diff_image, tensor2image, weights_available, error_line, load_weights)
 from .loaders import get_dls, memory_dls, read_split, MemoryPatches
-from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES
+from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES, fit_weights
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
@@ -581,8 +581,7 @@ def _load_start_weights(model, resume, what: str = 'model'):
     "Load a finished `what`'s weights (its folder or its model.pth) into `model` (lesson 8's colouriser starts the same way)."
     src = Path(resume); src = src / 'model.pth' if src.is_dir() else src
     if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a {what} (model.pth)")
-    try: model.load_state_dict(torch.load(src, map_location='cpu', weights_only=True))
-    except Exception as e: raise ValueError(f"{src}: not weights this {what} can load ({type(e).__name__}: {str(e)[:200]})") from None
+    fit_weights(model, load_weights(src, f'weights this {what} can load'), src, 'the recipe')   # one line each, torch's words whole
     print(f"starting from the weights in {src}")
 
 def start_schedule(plan, model, resume=None, epochs_scale: float = 1.0) -> AttrDict:
@@ -610,7 +609,7 @@ def _resume_checkpoint(learn, ck_dir, out, device):
     "Load an interrupted run's weights and optimiser state (tensors only: no code runs) and keep them in `out` (if given)."
     if learn.opt is None: learn.create_opt()
     try: load_model(ck_dir / 'last.pth', learn.model, learn.opt, with_opt=True, device=device, weights_only=True)
-    except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint that can be resumed ({type(e).__name__}: {str(e)[:200]})") from None
+    except Exception as e: raise ValueError(f"{ck_dir / 'last.pth'}: not a checkpoint that can be resumed ({error_line(e)})") from None
     if out is not None and ck_dir.resolve() != (out / 'checkpoints').resolve():
         (out / 'checkpoints').mkdir(exist_ok=True); shutil.copy(ck_dir / 'last.pth', out / 'checkpoints' / 'last.pth')
 

@@ -20,14 +20,14 @@ from fastai.vision.models.unet import DynamicUnet
 from fastai.vision.core import imagenet_stats
 from fastcore.basics import patch
 
-from .core import load_torchvision_model, atomic_write
+from .core import load_torchvision_model, atomic_write, error_line, load_weights
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'DAMAGE_TONES', 'Restorer', 'dilate_mask', 'split_output',
-           'telea_fill', 'keep_damage_tone', 'dihedral', 'undo_dihedral', 'compact_body', 'build_restorer',
-           'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder',
-           'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'save_restorer',
-           'load_restorer']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'DAMAGE_TONES', 'MAX_MASK_DILATE', 'REQUIRED_CONFIG', 'Restorer',
+           'dilate_mask', 'split_output', 'mask_groups', 'telea_fill', 'keep_damage_tone', 'dihedral', 'undo_dihedral',
+           'compact_body', 'build_restorer', 'layer_table', 'count_params', 'count_params_v1', 'count_frozen',
+           'restorer_splitter', 'freeze_encoder', 'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm',
+           'time_restorer', 'check_restorer_config', 'fit_weights', 'save_restorer', 'load_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
 IMAGENET_MEAN, IMAGENET_STD = (tuple(s) for s in imagenet_stats)   # fastai's, as tuples
@@ -113,45 +113,80 @@ def split_output(out):
     if out.shape[1] == 4: return out[:, :3], out[:, 3:4]
     return out, None
 
+# %% ../nbs/04_unet.ipynb #3662db22
+def _occupied_cells(mask: np.ndarray, cell: int) -> np.ndarray:
+    "Which `cell` x `cell` squares of boolean `mask` hold any of it, a row of squares at a time (no full-size temporary)."
+    H, W = mask.shape
+    occ, starts = np.zeros((-(-H // cell), -(-W // cell)), bool), np.arange(0, W, cell)
+    for r in range(len(occ)): occ[r] = np.logical_or.reduceat(mask[r * cell:(r + 1) * cell].any(0), starts)
+    return occ
+
+def mask_groups(mask: np.ndarray, gap: int = 0, cell: int = 16, margin: int = 0):
+    "Windows `(y0, y1, x0, x1, own)` of groups of `mask`'s 8-connected pieces, pieces nearer than `gap` px sharing one; each the group's box plus `margin` px, `own` its pixels of `mask` there."
+    mask = np.asarray(mask, bool); H, W = mask.shape
+    occ = _occupied_cells(mask, cell)
+    d = -(-gap // cell)
+    grown = cv2.dilate(occ.view(np.uint8), np.ones((2 * d + 1,) * 2, np.uint8)) if d else occ.view(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    for k in range(1, n):
+        x, y, w, h = stats[k, :4]
+        ys, xs = np.nonzero((lab[y:y + h, x:x + w] == k) & occ[y:y + h, x:x + w])   # its own squares, not the grown ones
+        y0, y1 = max(0, (y + ys.min()) * cell - margin), min(H, (y + ys.max() + 1) * cell + margin)
+        x0, x1 = max(0, (x + xs.min()) * cell - margin), min(W, (x + xs.max() + 1) * cell + margin)
+        own = mask[y0:y1, x0:x1] & (lab[np.ix_(np.arange(y0, y1) // cell, np.arange(x0, x1) // cell)] == k)
+        yield y0, y1, x0, x1, own
+
 # %% ../nbs/04_unet.ipynb #16385b8d
 def telea_fill(img: np.ndarray, mask: np.ndarray, radius: int = 3, out: np.ndarray | None = None) -> np.ndarray:
     "Fill the pixels of boolean `mask` (HxW) in `img` (HxWx3 uint8, uint16 or float32) by OpenCV Telea inpainting; other pixels are kept.\n\n`out`: an array shaped and typed like `img` that receives the filled pixels (and only those), instead of a new copy of `img`."
     img, mask = np.asarray(img), np.asarray(mask, bool)
     if out is None: out = img.copy()
     if not mask.any(): return out
-    m8 = mask.astype(np.uint8)
     if img.dtype.kind == 'f':   # OpenCV's float Telea misbehaves on [0, 1] data (values far outside it): go through 16 bits
         q = (np.clip(img, 0, 1) * 65535 + 0.5).astype(np.uint16)
         np.copyto(out, telea_fill(q, mask, radius).astype(np.float32) / 65535, where=mask[..., None])
-    elif img.dtype == np.uint8: np.copyto(out, cv2.inpaint(np.ascontiguousarray(img), m8, radius, cv2.INPAINT_TELEA), where=mask[..., None])
-    else:   # OpenCV's Telea takes 16-bit images one channel at a time; each channel is written as it is filled, so a
-            # 100 Mpx scan never holds more than one filled channel besides `out`
-        for k in range(img.shape[2]):
-            np.copyto(out[..., k], cv2.inpaint(np.ascontiguousarray(img[..., k]), m8, radius, cv2.INPAINT_TELEA), where=mask)
+        return out
+    # Each group of pieces is filled in a window around it, as the whole frame would fill it: Telea's two fast marches
+    # (inside a piece, and outward `radius` px for the distances it weighs by) and its `radius` px neighbourhoods never
+    # reach further than 2 * radius + 2 px from a piece, so pieces further apart than that cannot tell they are apart.
+    for y0, y1, x0, x1, own in mask_groups(mask, gap=4 * radius + 4, margin=2 * radius + 4):
+        m8, win, dst = mask[y0:y1, x0:x1].astype(np.uint8), img[y0:y1, x0:x1], out[y0:y1, x0:x1]   # every masked pixel, as in the frame
+        if img.dtype == np.uint8: np.copyto(dst, cv2.inpaint(np.ascontiguousarray(win), m8, radius, cv2.INPAINT_TELEA), where=own[..., None])
+        else:   # OpenCV's Telea takes 16-bit images one channel at a time
+            for k in range(img.shape[2]):
+                np.copyto(dst[..., k], cv2.inpaint(np.ascontiguousarray(win[..., k]), m8, radius, cv2.INPAINT_TELEA), where=own)
     return out
 
 
 # %% ../nbs/04_unet.ipynb #f48fa07c
 DAMAGE_TONES = ('both', 'bright', 'dark')   # which damage a restorer removes: bright (negatives), dark (slides, prints) or both
 
-def keep_damage_tone(img: np.ndarray, mask: np.ndarray, tone: str = 'both', ring: int = 2) -> np.ndarray:
-    "The pieces (8-connected) of boolean `mask` whose mean brightness in `img` is above (`tone='bright'`) or below (`'dark'`) the `ring` px around them; `'both'`: `mask` itself."
+def _tone_of(img, mask, lab, stats, k, ring, disc, tone) -> bool:
+    "Is the piece `k` of the labels `lab` (a window of `mask` and `img`) of `tone`, against the `ring` px around it?"
+    H, W = lab.shape
+    x, y, w, h = stats[k, :4]
+    y0, y1, x0, x1 = max(y - ring, 0), min(y + h + ring, H), max(x - ring, 0), min(x + w + ring, W)
+    piece = lab[y0:y1, x0:x1] == k
+    near = cv2.dilate(piece.view(np.uint8), disc).view(bool) & ~mask[y0:y1, x0:x1]
+    if not near.any(): return False   # nothing around it to compare with: left alone
+    lum = np.asarray(img[y0:y1, x0:x1], np.float32).mean(axis=2)
+    return lum[piece].mean() > lum[near].mean() if tone == 'bright' else lum[piece].mean() < lum[near].mean()
+
+def keep_damage_tone(img: np.ndarray, mask: np.ndarray, tone: str = 'both', ring: int = 2, inplace: bool = False) -> np.ndarray:
+    "The pieces (8-connected) of boolean `mask` whose mean brightness in `img` is above (`tone='bright'`) or below (`'dark'`) the `ring` px around them; `'both'`: `mask` itself.\n\n`inplace`: the other pieces are cleared in `mask` itself (a bool array) instead of a copy."
     if tone not in DAMAGE_TONES: raise ValueError(f"damage tone must be one of {', '.join(DAMAGE_TONES)}, not {tone!r}")
     if tone == 'both' or not mask.any(): return mask
-    mask = np.ascontiguousarray(mask, dtype=bool)   # labelled through a uint8 view of it: no byte copy of a 100 Mpx mask
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
-    keep = np.zeros(n, bool)
-    H, W = mask.shape
+    mask = np.ascontiguousarray(mask, dtype=bool)
+    out = mask if inplace else mask.copy()
     disc = np.ones((2 * ring + 1,) * 2, np.uint8)
-    for k in range(1, n):   # one small window per piece: no full-size float copies of a 100 Mpx scan
-        x, y, w, h = stats[k, :4]
-        y0, y1, x0, x1 = max(y - ring, 0), min(y + h + ring, H), max(x - ring, 0), min(x + w + ring, W)
-        piece = lab[y0:y1, x0:x1] == k
-        near = cv2.dilate(piece.view(np.uint8), disc).view(bool) & ~mask[y0:y1, x0:x1]
-        if not near.any(): continue   # nothing around it to compare with: left alone
-        lum = np.asarray(img[y0:y1, x0:x1], np.float32).mean(axis=2)
-        keep[k] = lum[piece].mean() > lum[near].mean() if tone == 'bright' else lum[piece].mean() < lum[near].mean()
-    return keep[lab]
+    # Labelled group by group, each in a window `ring` px larger than its pieces: no 32-bit label per pixel of a 100 Mpx
+    # scan, and no full-size float copy; each piece is judged in its group's window exactly as in the whole frame.
+    for y0, y1, x0, x1, own in mask_groups(mask, margin=ring):
+        n, lab, stats, _ = cv2.connectedComponentsWithStats(own.view(np.uint8), connectivity=8)
+        win, dst = mask[y0:y1, x0:x1], out[y0:y1, x0:x1]
+        for k in range(1, n):
+            if not _tone_of(img[y0:y1, x0:x1], win, lab, stats, k, ring, disc, tone): dst[lab == k] = False
+    return out
 
 
 # %% ../nbs/04_unet.ipynb #6cb1d386
@@ -341,6 +376,53 @@ def time_restorer(model: nn.Module, size=(1024, 1024), precision: str = 'fp32', 
             if i >= warmup: best = min(best, dt)
     return best
 
+# %% ../nbs/04_unet.ipynb #14d055b5
+MAX_MASK_DILATE = 256   # px: a margin wider than this is no margin round a speck (and would ask for terabytes)
+
+def _is_int(v): return isinstance(v, int) and not isinstance(v, bool)
+def _is_num(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+def _ints(lo, hi): return lambda v: _is_int(v) and lo <= v <= hi
+
+_CONFIG_RULES = {   # key: (is the value good?, what it must be)
+    'arch': (lambda v: isinstance(v, str) and v != '', "a model name ('compact', 'resnet34', ...)"),
+    **{k: (lambda v: isinstance(v, bool), 'true or false') for k in ('aware', 'self_attention', 'blur', 'last_cross', 'weight_norm', 'residual')},
+    'shippable': (lambda v: v is None or isinstance(v, bool), 'null, true or false'),   # null: a recipe that tunes no cut
+    'n_in': (_ints(1, 64), 'a whole number from 1 to 64'),
+    'head': (_ints(1, 4096), 'a whole number from 1 to 4096'),
+    'widths': (lambda v: isinstance(v, list) and 1 <= len(v) <= 8 and all(_ints(1, 8192)(w) for w in v), 'a list of 1 to 8 channel counts'),
+    'y_range': (lambda v: isinstance(v, list) and len(v) == 2 and all(map(_is_num, v)) and v[0] < v[1], 'a list [low, high], low < high'),
+    'mask_threshold': (lambda v: v is None or _is_num(v) and 0 < v < 1, 'null or a number between 0 and 1 (exclusive)'),
+    'mask_dilate': (_ints(0, MAX_MASK_DILATE), f'a whole number of pixels from 0 to {MAX_MASK_DILATE}'),
+    'max_defect_size': (lambda v: v is None or _is_int(v) and v >= 0, 'null or a whole number of pixels, 0 or more'),
+    'fill': (lambda v: v in FILLS, f"one of {', '.join(FILLS)}"),
+    'views': (lambda v: _is_int(v) and v in VIEWS, f"one of {', '.join(map(str, VIEWS))}"),
+    'damage_tone': (lambda v: v in DAMAGE_TONES, f"one of {', '.join(DAMAGE_TONES)}"),
+}
+REQUIRED_CONFIG = ('arch', 'aware')   # what save_restorer always writes, and without which no model can be rebuilt
+
+def check_restorer_config(config, where='config.json') -> dict:
+    "`config` if it can describe a restorer (an object; `REQUIRED_CONFIG` present; every known key of the right type and range), else a one-line `ValueError` naming `where`."
+    if not isinstance(config, dict): raise ValueError(f"{where}: must hold a JSON object {{...}}, not a {type(config).__name__}")
+    missing = [k for k in REQUIRED_CONFIG if k not in config]
+    if missing: raise ValueError(f"{where}: missing {', '.join(missing)}; a model folder's config.json is written by film-restore train")
+    for k, (good, what) in _CONFIG_RULES.items():
+        if k in config and not good(config[k]):
+            raise ValueError(f"{where}: {k} must be {what}, not {json.dumps(config[k])[:60]}")
+    return config
+
+# %% ../nbs/04_unet.ipynb #e1c63cbe
+def fit_weights(model: nn.Module, state: dict, src, described_by) -> nn.Module:
+    "Load `state` into `model`, or say in one line how it does not fit (missing, unexpected, other shapes): not torch's page of names."
+    own = model.state_dict()
+    missing, extra = [k for k in own if k not in state], [k for k in state if k not in own]
+    shape = [k for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or extra or shape:
+        first = (missing + extra + shape)[0]
+        raise ValueError(f"{src}: weights do not fit the model {described_by} describes ({len(missing)} missing, {len(extra)} "
+                         f"unexpected, {len(shape)} of another shape; first: {first})")
+    model.load_state_dict(state)
+    return model
+
 # %% ../nbs/04_unet.ipynb #98093820
 def _jsonable(v):
     if isinstance(v, (tuple, list)): return [_jsonable(o) for o in v]
@@ -370,13 +452,12 @@ def load_restorer(folder, device='cpu'):
     cfg_path, pth = folder/'config.json', folder/'model.pth'
     for p in (cfg_path, pth):
         if not p.exists(): raise FileNotFoundError(f"{p}: missing; a model folder holds model.pth and config.json")
-    try: config = json.loads(cfg_path.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{cfg_path}: not valid JSON ({e})") from None
-    model = build_restorer(**_build_kwargs(config), pretrained=False)
-    try: state = torch.load(pth, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{pth}: could not read the weights ({type(e).__name__}: {e})") from None
-    try: model.load_state_dict(state)
-    except RuntimeError as e: raise ValueError(f"{pth}: weights do not fit the model described in {cfg_path}: {e}") from None
+    try: config = check_restorer_config(json.loads(cfg_path.read_text()), cfg_path)   # whole, before anything is built
+    except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as e: raise ValueError(f"{cfg_path}: not valid JSON ({error_line(e)})") from None
+    state = load_weights(pth, 'a restorer')   # tensors only: no code in the file runs
+    try: model = build_restorer(**_build_kwargs(config), pretrained=False)
+    except (ValueError, KeyError, TypeError, RuntimeError) as e: raise ValueError(f"{cfg_path}: describes no model that can be built ({error_line(e)})") from None
+    fit_weights(model, state, pth, cfg_path)
     model.damage_tone = config.get('damage_tone', 'both')   # chosen on validation for this model, where its config says
     if config.get('shippable') is False:   # its own training found it worse than leaving the scan alone
         warnings.warn(f"{folder}: this model did not beat doing nothing on its validation set (shippable: false in "

@@ -214,7 +214,8 @@ def test_siggraph17_hints_from_json_and_image(torch_home, tmp_path):
     assert h[2, 10, 20] == 1 and h[0, 10, 20] > 0.3 and h[1, 60, 70] < -0.3 and h[2, 40, 40] == 0
     assert C.read_hints(hi, grey.shape)[2].sum() == 16
     bad = tmp_path / 'bad.json'; bad.write_text('[{"x": 1}]')
-    assert main(['colorize', str(src), '-o', str(tmp_path / 'bad'), '--model', 'siggraph17', '--hints', str(bad)]) == 1   # named, reported
+    assert main(['colorize', str(src), '-o', str(tmp_path / 'bad'), '--model', 'siggraph17', '--hints', str(bad)]) == 2   # refused before any work (issue 23)
+    assert not (tmp_path / 'bad' / 'p.tif').exists()
 
 
 def test_info_lists_the_colorizers(torch_home):

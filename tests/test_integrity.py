@@ -133,7 +133,7 @@ def test_awkward_inputs_reported_and_batch_goes_on(tmp_path):
     for name, problem in [('bomb.png', 'over the limit'), ('pipe.png', 'not a regular file'), ('lone.png', 'not a regular file'),
                           ('photo.webp', 'WEBP files are not supported'), ('photo.bmp', 'BMP files are not supported'),
                           ('press.jpg', 'CMYK'), ('pages.tif', '2 pages'), ('folder.png', 'a folder with no images')]:
-        assert any(name in l and problem in l and l.startswith('skipped') for l in lines), (name, r.stdout)
+        assert any(name in l and problem in l and l.startswith('failed: ') for l in lines), (name, r.stdout)
     assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['good.png']
 
 
@@ -273,3 +273,207 @@ def test_every_torch_load_passes_weights_only_true():
                 if not (isinstance(kw.get('weights_only'), ast.Constant) and kw['weights_only'].value is True):
                     bad.append(f'{py.name}:{node.lineno}')
     assert not bad, f'torch.load without weights_only=True at {bad}'
+
+
+# ---- issue 23: what the second corpus of awkward cases found ------------------------------------------------
+
+def _cli(*args, timeout=600):
+    "Run `film-restore ARGS` in a fresh process, as a user would: (exit code, stdout, stderr)."
+    cli = 'import sys; from film_restore.restore import main; sys.exit(main(sys.argv[1:]))'
+    r = subprocess.run([sys.executable, '-c', cli, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                       env={**os.environ, 'FILM_RESTORE_FAST': '1'})
+    return r.returncode, r.stdout, r.stderr
+
+
+def _one_line_refusal(code, out, err, *says):
+    "Exit 2 with one line on stderr that says each of `says`, and no traceback anywhere."
+    assert code == 2, (code, out, err)
+    assert 'Traceback' not in out + err, err
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, err
+    for s in says: assert s in lines[0], (s, lines[0])
+
+
+def test_png_named_jpg_is_written_as_png(tmp_path):
+    "Finding 1: a PNG named .jpg came back a lossy JPEG; its bytes, not its name, decide, and a note says so."
+    img = (_photo() * 255).astype(np.uint8); img[10:12, 5:60] = 255; img[30, 30] = 255   # white specks
+    d = tmp_path / 'in'; d.mkdir(); Image.fromarray(img).save(d / 'p.jpg', format='PNG')
+    said = []
+    s = restore_paths([d], tmp_path / 'X', model=SpeckModel(), save_mask=True, progress=False, log=said.append, tile=64, overlap=32)
+    out = tmp_path / 'X' / 'p.jpg'
+    assert s['restored'] == 1 and check_image(out)['format'] == 'PNG'
+    mask = np.asarray(Image.open(mask_path(out))) > 0
+    assert mask.any() and np.array_equal(np.asarray(Image.open(out))[~mask], img[~mask])   # not one pixel changed outside the mask
+    assert any('is a PNG file named .jpg' in l and 'written as PNG' in l for l in said), said
+    # asked for, a JPEG is what comes out
+    s = restore_paths([d], tmp_path / 'J', model=SpeckModel(), progress=False, log=None, tile=64, overlap=32, out_format='jpeg')
+    assert check_image(tmp_path / 'J' / 'p.jpg')['format'] == 'JPEG'
+
+
+def _toy_data(tmp_path):
+    from film_restore.loaders import make_toy_dataset
+    return make_toy_dataset(tmp_path / 'data', n=6, size=64)
+
+
+@pytest.mark.parametrize('bad', ['../../../../tmp/outside/secret.png', '/tmp/outside/secret.png'])
+def test_train_refuses_dataset_paths_outside(tmp_path, bad):
+    "Finding 2: train followed '..' out of the dataset and glued absolute paths onto it; now refused in one line."
+    data = _toy_data(tmp_path)
+    rows = (data / 'train.csv').read_text().splitlines()
+    first = rows[1].split(','); first[3] = bad                          # the clean column of the first row
+    (data / 'train.csv').write_text('\n'.join([rows[0], ','.join(first)] + rows[2:]) + '\n')
+    code, out, err = _cli('train', '--data', data, '--out', tmp_path / 'model', '--fast', '--recipe', 'mse', '--arch', 'compact')
+    _one_line_refusal(code, out, err, 'train.csv', repr(bad), 'resolves outside the dataset folder')
+    assert not (tmp_path / 'model' / 'model.pth').exists()
+
+
+def test_build_data_resume_refuses_records_outside(tmp_path):
+    "Finding 2: a resumed build-data trusted its per-photo records; one that points outside is refused before any work."
+    import json
+    from film_restore.damage import build_dataset
+    src = tmp_path / 'photos'; src.mkdir(); save_image(_photo(96, 128), src / 'a.png')
+    out = tmp_path / 'ds'
+    build_dataset([str(src)], out, sizes=[64], damage='realistic', workers=1, progress=False, n_random=0)
+    rec = next((out / '.work').glob('*.json'))
+    rows = json.loads(rec.read_text()); rows[0]['clean'] = '../../../../tmp/outside/secret.png'; rec.write_text(json.dumps(rows))
+    code, o, err = _cli('build-data', '--source', src, '--out', out, '--sizes', '64', '--damage', 'realistic', '--workers', '1',
+                        '--random-crops', '0')
+    _one_line_refusal(code, o, err, rec.name, 'resolves outside the dataset folder')
+
+
+def test_killed_run_temporaries_are_removed(tmp_path):
+    "Finding 3: kill -9 while a result is written leaves .NAME.PID-XXXX.tif.part; the next run removes it (and only it)."
+    src = tmp_path / 'in' / 'b00.png'; src.parent.mkdir(); save_image(_photo(), src)
+    out = tmp_path / 'out'; out.mkdir()
+    kill = ("import os, signal, sys; from pathlib import Path; from film_restore.core import atomic_write\n"
+            "def write(t): Path(t).write_bytes(b'II*\\x00 half a tiff'); os.kill(os.getpid(), signal.SIGKILL)\n"
+            "atomic_write(Path(sys.argv[1]), write)")
+    for _ in range(2): subprocess.run([sys.executable, '-c', kill, str(out / 'b00.tif')], timeout=120)
+    left = sorted(out.glob('.b00.*.tif.part'))
+    assert len(left) == 2 and not (out / 'b00.tif').exists()
+    (out / '.other.123-abcdefgh.tif.part').write_bytes(b'x')          # not this run's output: never touched
+    said = []
+    s = restore_paths([src], out, model=SpeckModel(), progress=False, log=said.append, tile=64, overlap=32, out_format='tiff')
+    assert s['restored'] == 1 and (out / 'b00.tif').exists()
+    assert not any(p.exists() for p in left) and sum('half-written temporary' in l for l in said) == 2, said
+    assert (out / '.other.123-abcdefgh.tif.part').exists()
+
+
+@pytest.mark.parametrize('config,says', [
+    ('[1, 2]', 'must hold a JSON object'),
+    ('{}', 'missing arch, aware'),
+    ('{"arch": "compact", "aware": true, "residual": true, "mask_dilate": 1000000000}', 'mask_dilate must be'),
+    ('{"arch": "compact", "aware": true, "residual": true, "mask_threshold": 7}', 'mask_threshold must be'),
+    ('{"arch": "compact", "aware": true, "residual": true, "mask_threshold": NaN}', 'not NaN'),
+    ('{"arch": "compact", "aware": "yes"}', 'aware must be true or false')])
+def test_model_config_refused_before_any_work(tmp_path, config, says):
+    "Finding 4: a bad config.json gave tracebacks, a failure per file, or an exabyte allocation after the model ran."
+    md = _model_dir(tmp_path); (md / 'config.json').write_text(config)
+    src = tmp_path / 'in' / 'a.png'; src.parent.mkdir(); save_image(_photo(), src)
+    _one_line_refusal(*_cli('restore', src, '-o', tmp_path / 'out', '--model', md), 'config.json', says)
+    assert not list((tmp_path / 'out').rglob('*')) if (tmp_path / 'out').exists() else True
+
+
+def test_weights_that_are_a_pickle_refused_in_one_line(tmp_path):
+    "Finding 4 and 5: a model.pth that is a pickle (restorer or colouriser) is one line with torch's own words, whole."
+    import json, pickle
+    from film_restore.colorize import build_colorizer, save_colorizer
+    marker = tmp_path / 'ran'
+    evil = pickle.dumps(type('Evil', (), {'__reduce__': lambda self: (os.system, (f'touch {marker}',))})())
+    md = _model_dir(tmp_path); (md / 'model.pth').write_bytes(evil)
+    cd = save_colorizer(build_colorizer('regress', 'compact', pretrained=False), tmp_path / 'colour')
+    (cd / 'model.pth').write_bytes(evil)
+    src = tmp_path / 'in' / 'a.png'; src.parent.mkdir(); save_image(_photo(), src)
+    code, out, err = _cli('restore', src, '-o', tmp_path / 'o1', '--model', md)
+    _one_line_refusal(code, out, err, 'model.pth', 'weights_only', 'Check the documentation of torch.load')   # not cut short
+    _one_line_refusal(*_cli('colorize', src, '-o', tmp_path / 'o2', '--model', cd), 'model.pth', 'weights_only')
+    _one_line_refusal(*_cli('restore', src, '-o', tmp_path / 'o3', '--model', _model_dir(tmp_path, 6.0), '--colorize-model', cd),
+                      'model.pth', 'weights_only')
+    torch.save([1, 2, 3], cd / 'model.pth')                            # safe to load, but no state dict
+    _one_line_refusal(*_cli('colorize', src, '-o', tmp_path / 'o2', '--model', cd), 'holds a list, not a state dict')
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('hints,says', [
+    ('[{"x": 1, "y"', 'not a JSON list of hints'), ('[{"x": 500, "y": 1, "rgb": [1, 2, 3]}]', 'outside the 64x48 photo'),
+    ('[{"x": NaN, "y": 1, "rgb": [1, 2, 3]}]', 'not NaN'), ('{"x": 1}', 'not a dict'),
+    ('[{"x": 1, "y": 1, "rgb": [1, 2, 300]}]', 'rgb must be three values'), ('[' * 100_000, 'nested too deeply'),
+    ('truncated.png', 'hints.png')])
+def test_bad_hints_refused_before_any_work(tmp_path, hints, says):
+    "Finding 5: bad --hints failed each photo (exit 1); a deep nest blamed the photo. Now: exit 2, naming the hints file."
+    from film_restore.colorize import build_colorizer, save_colorizer
+    cd = save_colorizer(build_colorizer('regress', 'compact', pretrained=False, hints=True), tmp_path / 'colour')
+    src = tmp_path / 'in' / 'a.png'; src.parent.mkdir(); save_image(_photo(48, 64), src)
+    if hints == 'truncated.png':
+        h = tmp_path / 'hints.png'; save_image(_photo(), h); h.write_bytes(h.read_bytes()[:60])
+    else: h = tmp_path / 'hints.json'; h.write_text(hints)
+    _one_line_refusal(*_cli('colorize', src, '-o', tmp_path / 'out', '--model', cd, '--hints', h), h.name, says)
+    assert not (tmp_path / 'out' / 'a.png').exists()
+
+
+def test_missing_inputs_and_odd_files_are_named_for_what_they_are(tmp_path):
+    "Finding 5: a missing input was 'skipped' then counted failed, a missing folder 'not a .png...', float TIFFs and arithmetic JPEGs misnamed."
+    import tifffile
+    d = tmp_path / 'in'; d.mkdir(); save_image(_photo(), d / 'good.png')
+    tifffile.imwrite(d / 'float.tif', _photo(), photometric='rgb')                     # float32 RGB
+    jb = tmp_path / 'plain.jpg'; Image.fromarray((_photo() * 255).astype(np.uint8)).save(jb); b = jb.read_bytes()
+    (d / 'arith.jpg').write_bytes(b.replace(b'\xff\xc0', b'\xff\xc9', 1))               # its frame marked arithmetic-coded
+    code, out, err = _cli('restore', d, tmp_path / 'nosuch.jpg', tmp_path / 'nofolder', '-o', tmp_path / 'out',
+                          '--model', _model_dir(tmp_path), '--tile', '64', '--overlap', '32')
+    assert code == 1 and 'Traceback' not in out + err, out + err
+    lines = out.splitlines()
+    for name, says in [('nosuch.jpg', 'no such file or folder'), ('nofolder', 'no such file or folder'),
+                       ('float.tif', 'a 32-bit floating-point TIFF (3 samples a pixel)'), ('arith.jpg', 'an arithmetic-coded JPEG')]:
+        assert any(l.startswith('failed: ') and name in l and says in l for l in lines), (name, out)
+    assert 'restored 1, skipped 0 (already done), failed 4' in out
+    assert not any(l.startswith('skipped') for l in lines)
+    # asked for as PNG, the arithmetic-coded JPEG is restored (Pillow decodes it)
+    assert main(['restore', str(d / 'arith.jpg'), '-o', str(tmp_path / 'png'), '--model', str(_model_dir(tmp_path)), '--format', 'png']) == 0
+
+
+@pytest.mark.parametrize('shape', [(1, 300), (300, 1)])
+def test_one_pixel_wide_scan_restores_without_warnings(tmp_path, shape):
+    "Finding 5: a 5000x1 PNG printed 'RuntimeWarning: invalid value encountered in cast'."
+    import warnings
+    src = tmp_path / 'line.png'; save_image(_photo(*shape), src)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', RuntimeWarning)
+        s = restore_paths([src], tmp_path / 'out', model=SpeckModel(), progress=False, log=None, tile=64, overlap=32)
+    assert s['restored'] == 1 and load_image(tmp_path / 'out' / 'line.png')[0].shape[:2] == shape
+
+
+def test_unwritable_output_refused_before_any_work(tmp_path):
+    "Finding 6: a read-only -o was found only after each file had been restored."
+    src = tmp_path / 'in' / 'a.png'; src.parent.mkdir(); save_image(_photo(), src)
+    (tmp_path / 'afile').write_text('x')
+    _one_line_refusal(*_cli('restore', src, '-o', tmp_path / 'afile' / 'out', '--model', _model_dir(tmp_path)), 'is a file, not a folder')
+    if os.geteuid() != 0:   # root writes anywhere: a read-only folder only stops other users
+        ro = tmp_path / 'ro'; ro.mkdir(); ro.chmod(0o555)
+        try: _one_line_refusal(*_cli('restore', src, '-o', ro / 'out', '--model', _model_dir(tmp_path)), 'read-only')
+        finally: ro.chmod(0o755)
+
+
+def test_input_named_twice_is_restored_once(tmp_path):
+    "Finding 6: s.png plus its folder was restored twice ('restored 3')."
+    d = tmp_path / 'in'; d.mkdir(); save_image(_photo(), d / 's.png'); save_image(_photo(seed=1), d / 't.png')
+    s = restore_paths([d / 's.png', d], tmp_path / 'out', model=SpeckModel(), progress=False, log=None, tile=64, overlap=32)
+    assert s['restored'] == 2 and sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['s.png', 't.png']
+
+
+def test_tiff_coding_kept_and_palette_png_documented(tmp_path):
+    "Finding 7: an LZW TIFF came back Deflate, a palette PNG with transparency RGBA. The 8-bit TIFF keeps its coding; the palette's change is in the README."
+    d = tmp_path / 'in'; d.mkdir()
+    img = (_photo() * 255).astype(np.uint8); img[10:12, 5:60] = 255
+    Image.fromarray(img).save(d / 'lzw.tif', compression='tiff_lzw')
+    pal = Image.fromarray(img).convert('P', palette=Image.Palette.ADAPTIVE, colors=64); pal.info['transparency'] = 0
+    pal.save(d / 'pal.png', transparency=0)
+    s = restore_paths([d], tmp_path / 'out', model=SpeckModel(), save_mask=True, progress=False, log=None, tile=64, overlap=32)
+    assert s['restored'] == 2
+    out = Image.open(tmp_path / 'out' / 'lzw.tif')
+    mask = np.asarray(Image.open(mask_path(tmp_path / 'out' / 'lzw.tif'))) > 0
+    assert out.info['compression'] == 'tiff_lzw' and mask.any() and np.array_equal(np.asarray(out)[~mask], img[~mask])
+    pin, pout = Image.open(d / 'pal.png').convert('RGBA'), Image.open(tmp_path / 'out' / 'pal.png')
+    pmask = np.asarray(Image.open(mask_path(tmp_path / 'out' / 'pal.png'))) > 0
+    assert pout.mode == 'RGBA' and np.array_equal(np.asarray(pout)[~pmask], np.asarray(pin)[~pmask])   # as the README says
+    readme = (Path(__file__).parents[1] / 'README.md').read_text()
+    assert 'palette' in readme and 'LZW' in readme
