@@ -10,21 +10,33 @@
 # SHARED_DATA (default ../shared/data) holds the clean training sets: bsds500 (all 500; its val/ is CBSD68 as JPEG),
 # urban100 and sun_hays80, plus the built-in photos: 691 photos. Never Kodak24 or McMaster18 (evaluation only).
 #
+# From leg 2 on, the damage has real appearance: sprites cut from the real dusty negative (benchmarks/real_sprites.py,
+# written to runs/, never committed) and streaks along the film (`--damage real-sprites:FILE`), and the training
+# patches whose clean side the starting model marks are drawn HARD times as often (`train --hard-negatives`).
+# Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
+#
 # The run's latest weights live in models/detector_run/ (model.pth and config.json, overwritten each leg and
 # committed): a leg starts from them, or from the shipped default when there are none yet. The leg's own folder,
 # runs/detector_run_legLEG (git-ignored), keeps its log.csv, epoch pictures and checkpoints: a leg killed before its
 # end resumes from there when the same command runs again.
 # Environment: CROPS random crops per photo (default 8), BS batch size (default 8), WORKERS (default 2),
-# LR peak learning rate (default 1e-3), TRAIN_ARGS more `film-restore train` options.
+# LR peak learning rate (default 1e-3), HARD the hard-negative boost (default 4), TRAIN_ARGS more `train` options.
 set -euo pipefail
 LEG=$1; MINUTES=$2; SHARED=${3:-../shared/data}
-CROPS=${CROPS:-8}; BS=${BS:-8}; WORKERS=${WORKERS:-2}; LR=${LR:-1e-3}
-RUN=models/detector_run; DATA=runs/run_data$LEG; OUT=runs/detector_run_leg$LEG
-fr() { ${PYTHON:-python3} -c 'import sys; from film_restore.restore import main; sys.exit(main(sys.argv[1:]))' "$@"; }
+CROPS=${CROPS:-8}; BS=${BS:-8}; WORKERS=${WORKERS:-2}; LR=${LR:-1e-3}; HARD=${HARD:-4}
+RUN=models/detector_run; DATA=runs/run_data$LEG; OUT=runs/detector_run_leg$LEG; SPRITES=runs/real_sprites.npz
+PY=${PYTHON:-python3}
+fr() { $PY -c 'import sys; from film_restore.restore import main; sys.exit(main(sys.argv[1:]))' "$@"; }
 t0=$(date +%s)
 echo "== leg $LEG: $(date -u +%FT%TZ), $MINUTES min, $(nproc) cores"
+if [ "$LEG" -ge 2 ]; then
+  [ -f "$SPRITES" ] || $PY benchmarks/real_sprites.py --data "$SHARED" --out "$SPRITES"
+  damage="real-sprites:$SPRITES"; extra=(--hard-negatives "$HARD")
+else
+  damage=real; extra=()
+fi
 fr build-data --source samples "$SHARED/bsds500/train" "$SHARED/bsds500/val" "$SHARED/bsds500/test" \
-   "$SHARED/urban100" "$SHARED/sun_hays80" --out "$DATA" --sizes 256 --damage real --random-crops "$CROPS" \
+   "$SHARED/urban100" "$SHARED/sun_hays80" --out "$DATA" --sizes 256 --damage "$damage" --random-crops "$CROPS" \
    --seed $((10 + LEG)) --split-seed 0 --workers "$WORKERS"
 echo "== dataset built in $(( $(date +%s) - t0 )) s"
 if [ -d "$OUT/checkpoints" ]; then start=$OUT                       # this leg was interrupted: continue it
@@ -32,7 +44,7 @@ elif [ -f "$RUN/model.pth" ]; then start=$RUN                       # the run's 
 else start=film_restore/weights/default; fi                         # the first leg starts from the shipped default
 echo "== training from $start"
 fr train --recipe detector --data "$DATA" --out "$OUT" --sizes 256 --minutes "$MINUTES" --bs "$BS" \
-   --workers "$WORKERS" --seed $((10 + LEG)) --lr "$LR" --resume "$start" ${TRAIN_ARGS:-}
+   --workers "$WORKERS" --seed $((10 + LEG)) --lr "$LR" --resume "$start" "${extra[@]}" ${TRAIN_ARGS:-}
 mkdir -p "$RUN"
 cp "$OUT/model.pth" "$RUN/model.pth.tmp" && mv "$RUN/model.pth.tmp" "$RUN/model.pth"
 cp "$OUT/config.json" "$RUN/config.json.tmp" && mv "$RUN/config.json.tmp" "$RUN/config.json"
