@@ -1356,7 +1356,7 @@ def info_cmd(json: bool = False,  # print JSON instead of a table
 def train_cmd(
     data: Annotated[str, dict(opt=True, required=True)],  # a dataset built by `film-restore build-data`
     out: Annotated[str, dict(opt=True, required=True)],  # the model folder to write (model.pth, config.json, log.csv, epochs/)
-    recipe: Annotated[str, dict(choices=list(RECIPES))] = 'model3',  # loss and model ('aware' is the shipped kind)
+    recipe: Annotated[str, dict(choices=list(RECIPES))] = 'model3',  # loss and model ('detector' is the shipped default's recipe)
     arch: Annotated[str|None, dict(choices=['resnet34', 'compact'])] = None,  # encoder (default: the recipe's)
     # progressive-resizing sizes, all present in --data (default: the dataset's own among 64 128 256, else all it has)
     sizes: Annotated[list[int]|None, dict(nargs='+', type=int, metavar='SIZE')] = None,

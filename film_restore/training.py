@@ -717,7 +717,7 @@ def finish_model(learn, plan, stages, t_start: float, budget=None, keep_checkpoi
     return config
 
 # %% ../nbs/06_training.ipynb #cd9c1eae
-def train_recipe(recipe: str = 'model3',           # the loss and model: one of RECIPES ('aware' is the shipped kind, 'detector' detection first)
+def train_recipe(recipe: str = 'model3',           # the loss and model: one of RECIPES ('detector', detection first, is the shipped default's; 'aware' the one before it)
                  data=None,                        # a dataset built by `film-restore build-data`
                  out=None,                         # the model folder to write (model.pth, config.json, log.csv, epochs/)
                  arch: str | None = None,          # encoder: resnet34 or compact (default: the recipe's)
