@@ -11,8 +11,9 @@
 # urban100 and sun_hays80, plus the built-in photos: 691 photos. Never Kodak24 or McMaster18 (evaluation only).
 #
 # From leg 2 on, the damage has real appearance: sprites cut from the real dusty negative (benchmarks/real_sprites.py,
-# written to runs/, never committed) and streaks along the film (`--damage real-sprites:FILE`), and the training
-# patches whose clean side the starting model marks are drawn HARD times as often (`train --hard-negatives`).
+# written to runs/, never committed) and streaks along the film (`--damage real-sprites:FILE`), and the fifth of the
+# training patches on whose clean side the starting model marks the most are drawn HARD times as often
+# (`train --hard-negatives`).
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
 #
 # The run's latest weights live in models/detector_run/ (model.pth and config.json, overwritten each leg and

@@ -31,14 +31,14 @@ from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, L
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'HARD_NEGATIVE_CUT',
-           'HARD_NEGATIVE_BOOST', 'MEMORY_SHARE', 'stage_bs', 'plan_stages', 'fit_to_budget', 'TimeBudget',
-           'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from',
-           'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone', 'training_sizes', 'is_distributed', 'rank_device',
-           'end_distributed', 'CPUDistributedDL', 'RankZeroWrites', 'distributed_context', 'equivalence_batches',
-           'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence',
-           'plan_training', 'false_alarm_pixels', 'hard_negative_weights', 'patches_in_memory', 'stage_dls',
-           'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule',
-           'fit_stage', 'finish_model', 'train_recipe']
+           'HARD_NEGATIVE_BOOST', 'HARD_NEGATIVE_SHARE', 'MEMORY_SHARE', 'stage_bs', 'plan_stages', 'fit_to_budget',
+           'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint',
+           'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone', 'training_sizes',
+           'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
+           'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run',
+           'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'false_alarm_pixels',
+           'hard_negative_weights', 'patches_in_memory', 'stage_dls', 'build_model_and_loss', 'start_schedule',
+           'make_learner', 'seconds_per_image', 'budget_schedule', 'fit_stage', 'finish_model', 'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -508,11 +508,16 @@ def false_alarm_pixels(model, patches, bs: int = 16, threshold: float = HARD_NEG
 
 # %% ../nbs/06_training.ipynb #361a15e8
 HARD_NEGATIVE_BOOST = 4.0   # `train --hard-negatives`' usual value: how many times as often a mined patch is drawn
+HARD_NEGATIVE_SHARE = 0.2   # at most about this share of the patches is boosted: a model that fires on every patch still picks its worst
 
-def hard_negative_weights(false_alarms, boost: float = HARD_NEGATIVE_BOOST) -> np.ndarray:
-    "Drawing weights of the training patches: `boost` for a patch with any false alarm, 1 for the others."
+def hard_negative_weights(false_alarms, boost: float = HARD_NEGATIVE_BOOST, share: float = HARD_NEGATIVE_SHARE) -> np.ndarray:
+    "Drawing weights of the training patches: `boost` for the `share` of them with the most false-alarm pixels (ties kept; never one with none), 1 for the others."
     if boost < 1: raise ValueError(f"a hard-negative boost is at least 1, not {boost}")
-    return np.where(np.asarray(false_alarms) > 0, float(boost), 1.0)
+    if not 0 < share <= 1: raise ValueError(f"the share of hard negatives is in (0, 1], not {share}")
+    fa = np.asarray(false_alarms)
+    if not len(fa): return np.ones(0)
+    kth = np.sort(fa)[::-1][int(np.ceil(share * len(fa))) - 1]   # the count of the last patch inside the share
+    return np.where(fa >= max(kth, 1), float(boost), 1.0)
 
 # %% ../nbs/06_training.ipynb #6292a418
 MEMORY_SHARE = 0.25   # 'auto' holds a stage's patches in memory when they take at most this share of the machine's RAM
@@ -544,7 +549,7 @@ def _hard_weights(plan, size: int, model):
         fa = false_alarm_pixels(model, _stage_patches(plan, size)[0])
         cache[size] = hard_negative_weights(fa, plan.hard_negatives)
         print(f"hard negatives at {size} px: the model marks the clean side of {int((fa > 0).sum())} of {len(fa)} training patches "
-              f"({int(fa.sum())} px); they are drawn {plan.hard_negatives:g} times as often")
+              f"({int(fa.sum())} px); the {int((cache[size] > 1).sum())} with the most are drawn {plan.hard_negatives:g} times as often")
     return cache[size]
 
 def stage_dls(plan, stage: dict, model=None):
