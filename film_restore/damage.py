@@ -25,9 +25,9 @@ __all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH
            'composite', 'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage',
            'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha',
            'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip',
-           'film_streaks', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites', 'real_damage', 'parse_damage',
-           'synthesize_damage', 'UnsafeDatasetPath', 'dataset_path', 'check_dataset_paths', 'contact_sheet',
-           'build_dataset', 'build_data_cmd']
+           'film_streaks', 'stand_out', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites', 'real_damage',
+           'parse_damage', 'synthesize_damage', 'UnsafeDatasetPath', 'dataset_path', 'check_dataset_paths',
+           'contact_sheet', 'build_dataset', 'build_data_cmd']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -538,13 +538,18 @@ def film_streaks(canvas, rng, n: int | None = None, scale: float = 1.0):
     a = cv2.GaussianBlur(layer.astype(np.float32) / 255, (0, 0), 0.5)
     canvas[:] = 1 - (1 - canvas) * (1 - a)
 
+# %% ../nbs/02_damage.ipynb #17223dcc
+def stand_out(grey, k: int, tone: str = 'bright') -> tuple[np.ndarray, np.ndarray]:
+    "`(d, bg)`: how far each pixel of `grey` (HxW float in [0, 1]) is brighter (`tone='bright'`) or darker than `bg`, the median of the `k` px (odd) around it; a median ignores dust narrower than `k / 2`."
+    bg = cv2.medianBlur((np.clip(grey, 0, 1) * 255 + 0.5).astype(np.uint8), k).astype(np.float32) / 255
+    return (grey - bg if tone == 'bright' else bg - grey), bg
+
 # %% ../nbs/02_damage.ipynb #375d9384
 def cut_sprites(img, hint=None, tone: str = 'bright', contrast: float = 0.12, min_area: int = 3, max_area: int = 4000,
                 min_peak: float = 0.0) -> list[np.ndarray]:
     "Real dust cut out of a scan (HxWx3 float): per speck that stands out from a median of its surroundings by more than `contrast` (and differs there from `hint`, a cleaned copy, if given), its opacity towards white (`tone='bright'`) or black, float32 in [0, 1]; `min_peak`: drop faint ones (soft picture detail)."
     grey = np.asarray(img, np.float32).mean(-1); H, W = grey.shape
-    bg = cv2.medianBlur((np.clip(grey, 0, 1) * 255 + 0.5).astype(np.uint8), 31).astype(np.float32) / 255
-    d = grey - bg if tone == 'bright' else bg - grey
+    d, bg = stand_out(grey, 31, tone)
     seed = d > contrast
     if hint is not None: seed &= np.abs(grey - np.asarray(hint, np.float32).mean(-1)) > contrast / 2
     n, lab, stats, _ = cv2.connectedComponentsWithStats(seed.astype(np.uint8), connectivity=8)

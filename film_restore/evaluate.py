@@ -29,7 +29,7 @@ from fastcore.script import call_parse, CliError
 from .core import (deprecated_alias, ssim, atomic_write, save_figure, progress_bar, is_fast, fast_or, load_image, save_image, image2tensor, tensor2image,
                                show_images, diff_image, get_device, autocast, precision_for)
 from .unet import FILLS, load_restorer, split_output, pad_to_multiple, crop_to, keep_damage_tone
-from .damage import dataset_path, UnsafeDatasetPath   # lesson 2's one check of a dataset's paths
+from .damage import dataset_path, UnsafeDatasetPath, stand_out   # lesson 2: the one check of a dataset's paths; how far a pixel stands out
 from .losses import VISIBLE_CHANGE, PSNR_CAP, psnr_per_image
 
 # %% ../nbs/07_evaluate.ipynb #86bb4615
@@ -542,16 +542,14 @@ def dust_pixels(img, box, tone: str = 'bright', delta: float = 0.15) -> np.ndarr
     "Boolean map of the pixels in `box` brighter (`tone='bright'`) or darker than a median of their surroundings by more than `delta`."
     x0, y0, x1, y1 = box; H, W = img.shape[:2]; pad = 32
     X0, Y0, X1, Y1 = max(0, x0 - pad), max(0, y0 - pad), min(W, x1 + pad), min(H, y1 + pad)
-    grey = np.asarray(img[Y0:Y1, X0:X1], np.float32).mean(-1)
     k = min(2 * min(x1 - x0, y1 - y0) + 1, 61) | 1          # wider than the dust is thick, so the median is the background
-    bg = cv2.medianBlur((np.clip(grey, 0, 1) * 255 + 0.5).astype(np.uint8), k).astype(np.float32) / 255
-    out = (grey - bg if tone == 'bright' else bg - grey) > delta
-    return out[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0]
+    d, _ = stand_out(np.asarray(img[Y0:Y1, X0:X1], np.float32).mean(-1), k, tone)   # lesson 2's measure, as cut_sprites uses it
+    return (d > delta)[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0]
 
 def dust_left(before, after, box, tone: str = 'bright') -> float:
     "Share of a labelled piece of dust's pixels (`dust_pixels` of `before`) that still stand out in `after`: 0 gone whole, 1 missed."
-    n0 = int(dust_pixels(before, box, tone).sum())
-    return 0.0 if n0 == 0 else int((dust_pixels(after, box, tone) & dust_pixels(before, box, tone)).sum()) / n0
+    dust = dust_pixels(before, box, tone); n0 = int(dust.sum())
+    return 0.0 if n0 == 0 else int((dust_pixels(after, box, tone) & dust).sum()) / n0
 
 # %% ../nbs/07_evaluate.ipynb #90237930
 def census_image(name, before, after, mask, labels: list[dict], min_area: int = CENSUS_MIN_AREA) -> tuple[list[dict], list[dict]]:

@@ -24,7 +24,8 @@ from .damage import check_dataset_paths
 
 # %% auto #0
 __all__ = ['make_toy_dataset', 'read_split', 'test_items', 'TensorDamageMask', 'PILDamageMask', 'DamageMaskBlock',
-           'paired_aug_transforms', 'get_dls', 'MemoryPatches', 'memory_dls', 'show_triples', 'show_batch']
+           'paired_aug_transforms', 'get_dls', 'MemoryPatches', 'memory_patches', 'memory_dls', 'show_triples',
+           'show_batch']
 
 # %% ../nbs/03_loaders.ipynb #ee77d2bf
 def _toy_damage(clean: np.ndarray, rng: np.random.Generator):
@@ -195,19 +196,24 @@ class MemoryPatches:
     def nbytes(self) -> int: return sum(t.numel() for t in (self.damaged, self.clean, self.mask))
 
 # %% ../nbs/03_loaders.ipynb #71638f78
+def memory_patches(data, size: int, limit: int | None = None, valid_split: str = 'validation', progress: bool = False) -> tuple:
+    "The training and validation patches of `size` of the dataset at `data` (at most `limit` of each), decoded once: two `MemoryPatches`."
+    splits = [read_split(data, sp, size) for sp in ('train', valid_split)]
+    return tuple(MemoryPatches(data, df.iloc[:limit] if limit else df, progress) for df in splits)
+
 def memory_dls(data, size: int, bs: int = 8, seed: int = 0, augment: bool | dict = True, device=None,
                limit: int | None = None, valid_split: str = 'validation', progress: bool = False, patches=None, wgts=None):
     "`get_dls`'s DataLoaders with every patch of the two splits decoded once into memory (`MemoryPatches`).\n\n`patches`: the two splits' `MemoryPatches` when already decoded; `wgts`: how often each training patch is drawn, relative to the others (fastai's `WeightedDL`)."
     from fastai.data.core import TfmdDL, DataLoaders
     from fastai.callback.data import WeightedDL
-    data = Path(data)
-    train, valid = read_split(data, 'train', size), read_split(data, valid_split, size)
-    if limit: train, valid = train.iloc[:limit], valid.iloc[:limit]
-    bs = min(bs, len(train))
+    if patches is None: patches = memory_patches(data, size, limit, valid_split, progress)
+    else:   # decoded elsewhere: they must be these splits' patches
+        n = [min(len(read_split(data, sp, size)), limit or 1 << 62) for sp in ('train', valid_split)]
+        if [len(p) for p in patches] != n: raise ValueError(f"{data}: `patches` hold {len(patches[0])} and {len(patches[1])} patches, the splits {n[0]} and {n[1]}")
+    tp, vp = patches
+    bs = min(bs, len(tp))
     device = torch.device(device) if device is not None else get_device()
     aug = paired_aug_transforms(**(augment if isinstance(augment, dict) else {})) if augment else []
-    tp, vp = patches if patches is not None else (MemoryPatches(data, train, progress), MemoryPatches(data, valid, progress))
-    if len(tp) != len(train) or len(vp) != len(valid): raise ValueError(f"{data}: `patches` hold {len(tp)} and {len(vp)} patches, the splits {len(train)} and {len(valid)}")
     wl = {} if wgts is None else dict(wgts=np.asarray(wgts, np.float64))
     tr = (TfmdDL if wgts is None else WeightedDL)(tp, bs=bs, shuffle=True, drop_last=True, num_workers=0,
                                                   after_batch=[IntToFloatTensor(), *aug], device=device, **wl)

@@ -25,7 +25,7 @@ from fastcore.foundation import L
 from fastcore.basics import AttrDict
 from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available, error_line, load_weights)
-from .loaders import get_dls, memory_dls, read_split, MemoryPatches
+from .loaders import get_dls, memory_dls, memory_patches, read_split, MemoryPatches
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES, fit_weights
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
@@ -535,10 +535,7 @@ def patches_in_memory(plan, size: int) -> bool:
 def _stage_patches(plan, size: int):
     "The two splits' `MemoryPatches` at `size`, decoded once per run (kept on `plan`)."
     cache = plan.setdefault('patches', {})
-    if size not in cache:
-        tr, va = (read_split(plan.data, sp, size) for sp in ('train', 'validation'))
-        if plan.limit: tr, va = tr.iloc[:plan.limit], va.iloc[:plan.limit]
-        cache[size] = (MemoryPatches(plan.data, tr, not plan.fast), MemoryPatches(plan.data, va, not plan.fast))
+    if size not in cache: cache[size] = memory_patches(plan.data, size, plan.limit, progress=not plan.fast)
     return cache[size]
 
 def _hard_weights(plan, size: int, model):
