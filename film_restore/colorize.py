@@ -32,17 +32,17 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastai.vision.all import (DataLoaders, Learner, DynamicUnet, create_body, NormType, SelfAttention,
-                               params, BCEWithLogitsLossFlat)
-from fastcore.script import call_parse, CliError
-
+# film_restore first: its core silences the torch.jit notice that fastai gives at import (lesson 0)
 from .core import (deprecated_alias, atomic_write, save_figure, progress_bar, plain_bars, pretrained_off, IMAGE_EXTS, load_image, save_image, rgb2lab, lab2rgb, rgb2lab_tensor, lab2rgb_tensor,
                                show_images, precision_callbacks, autocast, get_device, load_torchvision_model,
-                               is_fast, fast_or, weights_available, WeightsUnavailableError, error_line, load_weights, check_image)
+                               is_fast, fast_or, weights_available, WeightsUnavailableError, error_line, load_weights, check_image, shown_path)
 from .unet import compact_body, IMAGENET_MEAN, IMAGENET_STD, fit_weights
 from .evaluate import psnr, ssim_value
 from .training import (TimeBudget, Checkpoint, StageCSVLogger, fit_one_cycle_from, fit_to_budget,
                                    save_checkpoint, seconds_per_image, _find_state, _resume_checkpoint, _load_start_weights, _bool_or_auto, _encoder_pretrained)
+from fastai.vision.all import (DataLoaders, Learner, DynamicUnet, create_body, NormType, SelfAttention,
+                               params, BCEWithLogitsLossFlat)
+from fastcore.script import call_parse, CliError
 
 # %% ../nbs/08_colorize.ipynb #f47305eb
 _D65 = np.array([0.95047, 1.0, 1.08883])
@@ -375,7 +375,7 @@ def _colour_resume(learn, resume, out, device) -> dict | None:
     if state is not None:
         if state.get('task') != 'colorize': raise ValueError(f"{ck_dir}: a restorer's checkpoint, not a colouriser's")
         _resume_checkpoint(learn, ck_dir, out, device)   # lesson 6's: tensors only, kept in out/checkpoints
-        print(f"resuming {ck_dir}: stage {state['stage']}, after epoch {state['epoch']}")
+        print(f"resuming {shown_path(ck_dir)}: stage {state['stage']}, after epoch {state['epoch']}")
     elif resume: _load_start_weights(learn.model, resume, what='colouriser')   # a finished colouriser: start from its weights
     return state
 

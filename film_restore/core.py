@@ -28,9 +28,9 @@ __all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'ARITHMETIC_JPEG', 'PICTURES_
            'jpeg_arithmetic', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor', 'lab2rgb_tensor',
            'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'save_figure', 'course_images_dir',
            'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
-           'plain_bars', 'run_banner', 'WeightsUnavailableError', 'error_line', 'load_weights', 'weights_file',
-           'weights_available', 'pretrained_off', 'load_torchvision_model', 'deprecated_alias', 'default_model_summary',
-           'system_info']
+           'epoch_line', 'plain_bars', 'run_banner', 'WeightsUnavailableError', 'shown_path', 'error_line',
+           'load_weights', 'weights_file', 'weights_available', 'pretrained_off', 'load_torchvision_model',
+           'deprecated_alias', 'default_model_summary', 'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -595,15 +595,24 @@ def precision_callbacks(device=None) -> list:
     if p == 'bf16': return [BF16Autocast(device.type)]
     return []
 
+# %% ../nbs/00_core.ipynb #ab175d8b
+def epoch_line(names, values) -> str:
+    "One epoch's results as `name value` pairs, in the order of fastai's table (`names`: the recorder's `metric_names`)."
+    def fmt(v): return f'{v:.4g}' if isinstance(v, float) else str(v)
+    return '  '.join(f'{n} {fmt(v)}' for n, v in zip(names, values))
+
 # %% ../nbs/00_core.ipynb #e9799577
 def plain_bars(learn, stream=None):
-    "Take fastai's redrawn progress bars off `learn` when `stream` (default stdout) is not a terminal or a notebook: one line an epoch."
+    "Take fastai's redrawn progress bars off `learn` when `stream` (default stdout) is not a terminal or a notebook: one labelled line an epoch."
     if stream is None:
         if 'ipykernel' in sys.modules: return learn    # a notebook draws its bars as widgets
         stream = sys.stdout
     if hasattr(stream, 'isatty') and stream.isatty(): return learn
     from fastai.callback.progress import ProgressCallback
     learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, ProgressCallback)])
+    def labelled(log):   # fastai passes the row (first item the epoch); anything else goes through as it came
+        print(epoch_line(learn.recorder.metric_names, log) if log and isinstance(log[0], int) else log)
+    learn.logger = labelled
     return learn
 
 # %% ../nbs/00_core.ipynb #134e8937
@@ -618,6 +627,17 @@ def run_banner(data: str = 'built-in photos') -> str:
 # %% ../nbs/00_core.ipynb #f69420ff
 class WeightsUnavailableError(RuntimeError):
     "ImageNet weights were asked for and cannot be had."
+
+# %% ../nbs/00_core.ipynb #660d2fed
+def shown_path(p) -> str:
+    "`p` as a person reads it: relative to the working folder when inside it, a file of the package as `film_restore/...`, else whole."
+    p = Path(p)
+    if not p.is_absolute(): return str(p)
+    package = Path(importlib.import_module('film_restore').__file__).resolve().parent
+    for base in (Path.cwd().resolve(), package.parent):
+        try: return str(p.relative_to(base))
+        except ValueError: pass
+    return str(p)
 
 # %% ../nbs/00_core.ipynb #acd85c02
 def error_line(e: BaseException) -> str:

@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+# film_restore first: its core silences the torch.jit notice that fastai gives at import (lesson 0)
+from .core import is_fast, get_device, save_image, atomic_write, progress_bar
+from .damage import check_dataset_paths
 from fastai.data.block import DataBlock, TransformBlock, ColReader, ColSplitter
 from fastai.data.transforms import IntToFloatTensor
 from fastai.vision.core import PILBase, PILImage, TensorImage, TensorImageBase
 from fastai.vision.data import ImageBlock
 from fastai.vision.augment import AffineCoordTfm, Flip, Warp, Zoom, Brightness, Contrast, setup_aug_tfms
-
-from .core import is_fast, get_device, save_image, atomic_write, progress_bar
-from .damage import check_dataset_paths
 
 # %% auto #0
 __all__ = ['make_toy_dataset', 'read_split', 'test_items', 'TensorDamageMask', 'PILDamageMask', 'DamageMaskBlock',

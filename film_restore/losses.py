@@ -14,13 +14,14 @@ import cv2
 import numpy as np
 import matplotlib.pyplot as plt
 import torch, torch.nn as nn, torch.nn.functional as F
-from fastai.callback.core import Callback
-from fastai.callback.hook import hook_outputs
-from fastai.metrics import AvgMetric
+# film_restore first: its core silences the torch.jit notice that fastai gives at import (lesson 0)
 from .damage import synthesize_damage   # the probe damages its photos as lesson 2 does
 from .core import (deprecated_alias, ssim, save_figure, load_torchvision_model, weights_available, pretrained_off, atomic_write, progress_bar, is_fast, fast_or,
                                load_image, image2tensor, tensor2image, show_images, ImageReadError)
 from .unet import split_output, IMAGENET_MEAN, IMAGENET_STD
+from fastai.callback.core import Callback
+from fastai.callback.hook import hook_outputs
+from fastai.metrics import AvgMetric
 
 # %% auto #0
 __all__ = ['VGG_RELU_IDS', 'DISTANCES', 'RANDOM_VGG_MSG', 'LOSS_PRESETS', 'VISIBLE_CHANGE', 'PSNR_CAP', 'LAYER_NAMES',
@@ -83,8 +84,7 @@ _WARNED = set()
 def _warn_once(key, msg):
     if key in _WARNED: return
     _WARNED.add(key)
-    warnings.warn(msg, UserWarning, stacklevel=3)
-    print(f"WARNING: {msg}", file=sys.stderr)
+    print(f"WARNING: {msg}", file=sys.stderr)   # one line, as training's own warnings; no source path in anyone's log
 
 # %% ../nbs/05_losses.ipynb #b6e40703
 RANDOM_VGG_MSG = ("a VGG feature loss without ImageNet weights measures little: vgg16_bn has random weights here, "
@@ -443,7 +443,7 @@ def visualize_filter(layer, filt, body=None, size=56, upscales=12, scale=1.2, st
                     loss = -out[0, filt].mean()
                     loss.backward(); opt.step()
                     with torch.no_grad(): x.clamp_(0, 1)
-            history.append(float(-loss))
+            history.append(-loss.item())
             img = tensor2image(x.detach())
             if r < upscales:
                 sz = int(round(img.shape[0]*scale))

@@ -20,7 +20,7 @@ from fastcore.meta import delegates
 from fastcore.script import anno_parser, call_parse, CliError
 
 from .core import (deprecated_alias, system_info, save_figure, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast, remove_stale_temporaries, jpeg_arithmetic, ARITHMETIC_JPEG,
-                               get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or)
+                               get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or, shown_path)
 from .data import sample_photos
 from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES
 from .damage import build_dataset, build_data_cmd, synthesize_damage
@@ -612,6 +612,10 @@ class QuickstartPlan:
     sizes: tuple
     seed: int = 0
     start: Path|None = None
+    def __repr__(self):   # the paths as a person reads them (core.shown_path), not this machine's
+        start = shown_path(self.start) if self.start else None
+        return (f"QuickstartPlan(out={shown_path(self.out)!r}, fast={self.fast}, device={self.device.type!r}, minutes={self.minutes}, "
+                f"sizes={self.sizes}, seed={self.seed}, start={start!r})")
     @property
     def gpu(self) -> bool: return self.device.type == 'cuda'
     @property
@@ -669,7 +673,7 @@ def quickstart_data(plan: QuickstartPlan, log=print):
 # %% ../nbs/09_restore.ipynb #a5f3512a
 def quickstart_train(plan: QuickstartPlan, log=print) -> dict:
     "Step 3, train: the `detector` recipe's damage-aware model (compact on a CPU), from the shipped model's weights when it fits; returns `training.json`."
-    how = f'fine-tuning the shipped default model ({plan.start})' if plan.start else 'training the damage-aware model from scratch'
+    how = f'fine-tuning the shipped default model ({shown_path(plan.start)})' if plan.start else 'training the damage-aware model from scratch'
     if _stage(plan, 'train', f"{how} on {plan.device.type}" + (f' for {plan.minutes:g} min' if plan.minutes else ' (full recipe)'), log):
         t0 = time.perf_counter()
         if plan.model.exists(): shutil.rmtree(plan.model)
@@ -684,13 +688,13 @@ def quickstart_train(plan: QuickstartPlan, log=print) -> dict:
 
 # %% ../nbs/09_restore.ipynb #f14467c3
 def _summary_rows(results) -> list[dict]:
-    "Rows (restorer, SSIM damaged, SSIM clean, PSNR) from `evaluate`'s results, whatever restorers it ran."
+    "Rows (restorer, SSIM and PSNR on damaged and on clean inputs) from `evaluate`'s results, whatever restorers it ran."
     rows = []
     for name, s in (results.get('summary') or {}).items():
         def ms(k):
             d = s.get(k) or {}
             return (d.get('mean'), d.get('sd'))
-        rows.append(dict(name=name, ssim=ms('ssim'), ssim_clean=ms('ssim_clean'), psnr=ms('psnr')))
+        rows.append(dict(name=name, ssim=ms('ssim'), ssim_clean=ms('ssim_clean'), psnr=ms('psnr'), psnr_clean=ms('psnr_clean')))
     return rows
 
 def _evaluate_stage(data, model_dir, out, size, device, also=()):
@@ -708,7 +712,7 @@ def quickstart_evaluate(plan: QuickstartPlan, tr: dict, log=print) -> list[dict]
         _mark(plan, 'evaluate')
     rows = json.loads((plan.out / 'summary.json').read_text())
     for r in rows:
-        for k in ('ssim', 'ssim_clean', 'psnr'): r[k] = tuple(r[k])
+        for k in ('ssim', 'ssim_clean', 'psnr', 'psnr_clean'): r[k] = tuple(r.get(k) or (None, None))   # an older run's file has no psnr_clean
     return rows
 
 # %% ../nbs/09_restore.ipynb #5a4b6919
@@ -776,8 +780,8 @@ def _verdict(rows) -> str:
 def write_quickstart_report(out, rows, pictures, notes) -> tuple[Path, Path]:
     "`report.md` and `report.html` in `out`: notes, the table (model vs baselines), and before/after pictures."
     out = Path(out)
-    hdr = ['restorer', 'SSIM on damaged inputs', 'SSIM on clean inputs', 'PSNR on damaged inputs (dB)']
-    trows = [[r['name'], _fmt_ms(r['ssim']), _fmt_ms(r['ssim_clean']), _fmt_ms(r['psnr'], 2)] for r in rows]
+    hdr = ['restorer', 'SSIM on damaged inputs', 'SSIM on clean inputs', 'PSNR on damaged inputs (dB)', 'PSNR on clean inputs (dB)']
+    trows = [[r['name'], _fmt_ms(r['ssim']), _fmt_ms(r['ssim_clean']), _fmt_ms(r['psnr'], 2), _fmt_ms(r.get('psnr_clean', (None, None)), 2)] for r in rows]
     md = ['# film_restore quickstart', ''] + [f'- {n}' for n in notes] + ['', '## Test split: the model beside the baselines', '',
           '| ' + ' | '.join(hdr) + ' |', '|' + '---|' * len(hdr)] + ['| ' + ' | '.join(r) + ' |' for r in trows]
     v = _verdict(rows)

@@ -14,6 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+# film_restore first: its core silences the torch.jit notice that fastai gives at import (lesson 0)
+from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
+                               diff_image, tensor2image, weights_available, error_line, load_weights, shown_path)
+from .loaders import get_dls, memory_dls, memory_patches, read_split, MemoryPatches
+from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES, fit_weights
+from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 from fastai.learner import Learner, load_model
 from fastai.optimizer import Adam
 from fastai.torch_core import set_seed, rank_distrib, num_distrib
@@ -23,11 +29,6 @@ from fastai.callback.progress import CSVLogger
 from fastai.callback.schedule import ParamScheduler, combined_cos
 from fastcore.foundation import L
 from fastcore.basics import AttrDict
-from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
-                               diff_image, tensor2image, weights_available, error_line, load_weights)
-from .loaders import get_dls, memory_dls, memory_patches, read_split, MemoryPatches
-from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES, fit_weights
-from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 
 # %% auto #0
 __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'HARD_NEGATIVE_CUT',
@@ -584,14 +585,14 @@ def _load_start_weights(model, resume, what: str = 'model'):
     src = Path(resume); src = src / 'model.pth' if src.is_dir() else src
     if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a {what} (model.pth)")
     fit_weights(model, load_weights(src, f'weights this {what} can load'), src, 'the recipe')   # one line each, torch's words whole
-    print(f"starting from the weights in {src}")
+    print(f"starting from the weights in {shown_path(src)}")
 
 def start_schedule(plan, model, resume=None, epochs_scale: float = 1.0) -> AttrDict:
     "The stages to run and where to start: an interrupted run's own, else a fresh plan (from a finished model's weights if `resume` names one)."
     (plan.out / 'epochs').mkdir(parents=True, exist_ok=True)
     ck_dir, state = _find_state(resume) if resume else (None, None)
     if state is not None:
-        print(f"resuming {ck_dir}: stage {state['stage']}, after epoch {state['epoch']}")
+        print(f"resuming {shown_path(ck_dir)}: stage {state['stage']}, after epoch {state['epoch']}")
         return AttrDict(stages=state['stages'], stage=state['stage'], epoch=state['epoch'], ck_dir=ck_dir, state=state)
     stages = plan_stages(plan.sizes, plan.frozen_epochs, plan.unfrozen_epochs, plan.lr, plan.bs, epochs_scale, freeze=plan.encoder_imagenet)
     out = plan.out

@@ -13,14 +13,14 @@ import numpy as np, cv2
 from pathlib import Path
 
 import torch, torch.nn as nn, torch.nn.functional as F
+# film_restore first: its core silences the torch.jit notice that fastai gives at import (lesson 0)
+from .core import load_torchvision_model, atomic_write, error_line, load_weights
 from fastai.layers import NormType, ConvLayer, ResBlock, PixelShuffle_ICNR, sigmoid_range
 from fastai.torch_core import apply_init
 from fastai.vision.learner import create_body
 from fastai.vision.models.unet import DynamicUnet
 from fastai.vision.core import imagenet_stats
 from fastcore.basics import patch
-
-from .core import load_torchvision_model, atomic_write, error_line, load_weights
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'DAMAGE_TONES', 'MAX_MASK_DILATE', 'REQUIRED_CONFIG', 'Restorer',
