@@ -30,7 +30,7 @@ __all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'ARITHMETIC_JPEG', 'PICTURES_
            'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
            'epoch_line', 'plain_bars', 'run_banner', 'WeightsUnavailableError', 'shown_path', 'error_line',
            'load_weights', 'weights_file', 'weights_available', 'pretrained_off', 'load_torchvision_model',
-           'deprecated_alias', 'default_model_summary', 'system_info']
+           'torch_cache_at', 'deprecated_alias', 'default_model_summary', 'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -697,6 +697,17 @@ def load_torchvision_model(arch: str, pretrained='auto') -> torch.nn.Module:
             return get_model(arch, weights=None)
         finally: socket.setdefaulttimeout(old)
     return get_model(arch, weights=w)
+
+# %% ../nbs/00_core.ipynb #04924b61
+@contextlib.contextmanager
+def torch_cache_at(folder):
+    "torch's cache (`TORCH_HOME`: hub models, downloaded weights) in `folder` for a `with` block, then as it was."
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    old = os.environ.get('TORCH_HOME'); os.environ['TORCH_HOME'] = str(folder)
+    try: yield folder
+    finally:
+        if old is None: os.environ.pop('TORCH_HOME', None)
+        else: os.environ['TORCH_HOME'] = old
 
 # %% ../nbs/00_core.ipynb #1d0225d4
 def deprecated_alias(func, old: str):

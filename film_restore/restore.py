@@ -810,7 +810,7 @@ def quickstart_notes(plan: QuickstartPlan, tr: dict, seconds: float) -> list[str
              f'{tr.get("seconds", 0) / 60:.1f} min' + (f', limit {tr["minutes"]:g} min)' if tr.get('minutes') else ', full recipe)'),
              f'restored photos: {plan.restored}', f'this run took {seconds:.0f} s (stages already done were skipped)']
     if tr.get('start'):
-        notes.insert(2, f"training started from the shipped default model ({tr['start']}; row 'default' below is that model "
+        notes.insert(2, f"training started from the shipped default model ({shown_path(tr['start'])}; row 'default' below is that model "
                         "unchanged). Its training set included these built-in photos, with other crops and other damage, so "
                         "this test split is not new to it: its model card's Kodak24 and McMaster18 table is the fair measure. "
                         "Run with --from-scratch to train from random weights.")
