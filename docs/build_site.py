@@ -200,8 +200,10 @@ def build(out, keep=False, n_workers=2, quiet=True):
         make_source(proc, work / 'src')
         args = ['-b', 'html', '-c', str(DOCS), '-d', str(work / 'doctrees'), '-W', '--keep-going']
         if quiet: args.append('-q')
-        rc = build_main(args + [str(work / 'src'), str(out)])
+        rc = build_main(args + [str(work / 'src'), str(work / 'html')])   # myst-nb writes beside the output folder: so, in `work`
         if rc: raise SystemExit(f'sphinx-build failed (exit {rc})')
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(work / 'html', out)
     finally:
         if keep: print(f'work folder kept: {work}')
         else: shutil.rmtree(work, ignore_errors=True)

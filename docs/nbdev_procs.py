@@ -3,7 +3,9 @@
 nbdev's `exec_show_docs` runs every cell that holds an import, so that `show_doc` can see the names it
 documents. A lesson's test cell that starts with `import pickle` and then uses a name made in a hidden
 cell stops the whole build there. Here such a cell runs its import statements only: exported cells and
-`show_doc` cells run as nbdev runs them, and nothing else of the lessons is executed.
+`show_doc` cells run as nbdev runs them, and nothing else of the lessons is executed. nbdev also replaces the
+outputs of each cell it runs with the new ones; here only `show_doc` cells get new outputs, every other cell keeps
+the outputs committed in the notebook.
 
 This lives in its own module because `proc_nbs` hands the processor class to worker processes, which
 find it by module name (the IPython shell that runs the cells replaces `__main__` in a worker).
@@ -30,13 +32,14 @@ def _imports_only(cell):
 
 
 class exec_show_docs_imports(P.exec_show_docs):
-    "nbdev's `exec_show_docs`, running only the imports of a cell that mixes imports with other code"
+    "nbdev's `exec_show_docs`, running only the imports of a cell that mixes imports with other code, and keeping committed outputs"
     def __call__(self, cell):
-        src = _imports_only(cell)
-        if src is None: return super().__call__(cell)
-        orig, cell.source = cell.source, src
+        if cell.cell_type != 'code' or P._is_showdoc(cell): return super().__call__(cell)   # show_doc's output is made here
+        saved = {k: cell[k] for k in ('outputs', 'execution_count') if k in cell}       # the rest keep what the notebook shows
+        src, orig = _imports_only(cell), cell.source
+        if src is not None: cell.source = src
         try: return super().__call__(cell)
-        finally: cell.source = orig
+        finally: cell.source = orig; cell.update(saved)
 
 
 class SiteFilter(P.FilterDefaults):

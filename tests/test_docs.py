@@ -118,11 +118,15 @@ def page_problems(d, url):
 
 # ---------------------------------------------------------------- the tests
 
-def _pictures(lesson):
-    "Whether the lesson's notebook has pictures (plotted outputs or images in its text): 1 if so, else 0"
+_HIDDEN = re.compile(r'^#\|\s*(hide|export|exporti|default_exp)\b|^#\|\s*include:\s*false', re.M)
+
+def _committed_pictures(lesson):
+    "The pictures the lesson's notebook shows: plotted outputs of cells the docs keep, and images in its text"
     nb = json.loads((REPO / 'nbs' / f'{lesson}.ipynb').read_text())
-    return int(any('image/png' in o.get('data', {}) for c in nb['cells'] for o in c.get('outputs', []))
-               or any('![' in ''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown'))
+    plots = sum('image/png' in o.get('data', {}) for c in nb['cells'] if c['cell_type'] == 'code' and not _HIDDEN.search(''.join(c['source']))
+                for o in c.get('outputs', []))
+    text = sum(''.join(c['source']).count('![') for c in nb['cells'] if c['cell_type'] == 'markdown')
+    return plots, text
 
 
 @pytest.mark.parametrize('lesson', LESSONS)
@@ -132,7 +136,9 @@ def test_lesson_page(browser, base, lesson):
     assert browser.find_element('css selector', 'article h1').text.strip(), 'no title'
     api = browser.find_elements('css selector', 'article .api')             # show_doc's API reference
     assert api, 'no API reference'
-    assert n_img >= _pictures(lesson) > 0 or n_img == _pictures(lesson) == 0, (n_img, _pictures(lesson))
+    plots, text = _committed_pictures(lesson)                                 # the committed outputs are what the page shows
+    shown = browser.execute_script("return [document.querySelectorAll('article .cell_output img').length, document.querySelectorAll('article img').length]")
+    assert shown == [plots, plots + text], (shown, plots, text)
     text = browser.find_element('css selector', 'article').text
     for raw in (r'(?m)^\s*:::', r'(?m)^\s*#\|', r'\{target=', r'\{\.[\w-]+', r'show_doc\('):   # Quarto's markup, nbdev's directives
         assert not re.search(raw, text), f'{raw!r} left on the page: {re.search(raw, text)}'
