@@ -35,10 +35,15 @@ def site(tmp_path_factory):
     out, log = root / 'docs_site', root / 'docs_site.log'
     with filelock.FileLock(str(root / 'docs_site.lock')):
         if not (out / 'index.html').exists() and not log.exists():
-            env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(REPO), os.environ.get('PYTHONPATH', '')])}
+            tmp = root / 'docs_tmp'; tmp.mkdir()
+            litter = [REPO / '_proc', REPO / 'nbs' / '_proc', REPO / 'jupyter_execute', REPO / '_site']
+            before = [p.exists() for p in litter]
+            env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(REPO), os.environ.get('PYTHONPATH', '')]), 'TMPDIR': str(tmp)}
             r = subprocess.run([sys.executable, str(REPO / 'docs' / 'build_site.py'), '--out', str(out)], cwd=tmp_path_factory.mktemp('build'),
                                env=env, capture_output=True, text=True, timeout=900)
             log.write_text(f'exit {r.returncode}\n{r.stdout[-4000:]}\n{r.stderr[-6000:]}')
+            left = [str(p) for p, b in zip(litter, before) if p.exists() and not b] + [str(p) for p in tmp.glob('film_restore_docs_*')]
+            assert not left, f'the build left these behind: {left}'
     assert (out / 'index.html').exists(), f'the site did not build:\n{log.read_text()}'
     return out
 
