@@ -1,6 +1,6 @@
 # Sphinx configuration of the docs site; `python docs/build_site.py` builds it (this folder is the config folder,
 # the source folder is made from the notebooks in a temporary folder).
-import re, tomllib
+import re
 from pathlib import Path
 
 from docutils import nodes
