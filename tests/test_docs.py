@@ -25,8 +25,8 @@ def _missing(why):
 
 
 @pytest.fixture(scope='session')
-def site(tmp_path_factory):
-    "The built site: built by the first xdist worker to get here, reused by the other"
+def site(chromium, tmp_path_factory):
+    "The built site: built by the first xdist worker to get here, reused by the other (not built where no browser can open it)"
     try:
         import sphinx, myst_nb, furo, latex2mathml, filelock      # noqa: F401
     except ImportError as e: _missing(f'the docs packages are not installed ({e.name}): pip install -e ".[dev]"')
@@ -65,16 +65,24 @@ def base(site):
     srv.shutdown(); srv.server_close()
 
 
-@pytest.fixture(scope='module')
-def browser(tmp_path_factory):
-    "Headless Chromium with Debian's chromium-driver, or a skip (a failure under CI=true) when it is not installed"
+@pytest.fixture(scope='session')
+def chromium():
+    "Debian's chromium and chromium-driver, or a skip (a failure under CI=true) when they are not installed"
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
+        from selenium import webdriver                                      # noqa: F401
     except ImportError: webdriver = None
     binary, driver = shutil.which('chromium') or shutil.which('chromium-browser'), shutil.which('chromedriver')
     if webdriver is None or not (binary and driver):
         _missing('headless Chromium is not installed (apt-get install chromium chromium-driver; pip install selenium)')
+    return binary, driver
+
+
+@pytest.fixture(scope='module')
+def browser(chromium, tmp_path_factory):
+    "Headless Chromium driven by Selenium"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    binary, driver = chromium
     opts = webdriver.ChromeOptions(); opts.binary_location = binary
     for a in CHROME_ARGS + (f'--user-data-dir={tmp_path_factory.mktemp("chromium")}',): opts.add_argument(a)
     opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
