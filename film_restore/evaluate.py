@@ -283,6 +283,10 @@ def summarize(per_image):
         s['mask_pooled'] = dict(precision=tp/(tp+fp) if tp+fp else None, recall=tp/(tp+fn) if tp+fn else None,
                                 f1=f1_from_counts(tp, fp, fn) if tp+fp+fn else None)
     s['worst'] = worst_change(damaged)
+    # a clean input given back as it was scores the cap; a mean over such images and changed ones describes neither
+    changed = [r for r in per_image if r.get('psnr_clean') is not None and r['psnr_clean'] < PSNR_CAP]
+    s['clean_unchanged'] = dict(n=sum(r.get('psnr_clean') is not None for r in per_image) - len(changed), of=len(per_image))
+    s['psnr_clean_changed'] = dict(zip(('mean', 'sd', 'n'), _mean_sd([r['psnr_clean'] for r in changed])))
     return s
 
 # %% ../nbs/07_evaluate.ipynb #5b143647

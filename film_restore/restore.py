@@ -694,7 +694,9 @@ def _summary_rows(results) -> list[dict]:
         def ms(k):
             d = s.get(k) or {}
             return (d.get('mean'), d.get('sd'))
-        rows.append(dict(name=name, ssim=ms('ssim'), ssim_clean=ms('ssim_clean'), psnr=ms('psnr'), psnr_clean=ms('psnr_clean')))
+        u = s.get('clean_unchanged') or {}
+        rows.append(dict(name=name, ssim=ms('ssim'), ssim_clean=ms('ssim_clean'), psnr=ms('psnr'),
+                         clean_unchanged=(u.get('n'), u.get('of')), psnr_clean_changed=ms('psnr_clean_changed')))
     return rows
 
 def _evaluate_stage(data, model_dir, out, size, device, also=()):
@@ -712,7 +714,7 @@ def quickstart_evaluate(plan: QuickstartPlan, tr: dict, log=print) -> list[dict]
         _mark(plan, 'evaluate')
     rows = json.loads((plan.out / 'summary.json').read_text())
     for r in rows:
-        for k in ('ssim', 'ssim_clean', 'psnr', 'psnr_clean'): r[k] = tuple(r.get(k) or (None, None))   # an older run's file has no psnr_clean
+        for k in ('ssim', 'ssim_clean', 'psnr', 'clean_unchanged', 'psnr_clean_changed'): r[k] = tuple(r.get(k) or (None, None))   # an older run's file lacks the last two
     return rows
 
 # %% ../nbs/09_restore.ipynb #5a4b6919
@@ -767,6 +769,13 @@ def _fmt_ms(v, nd=4):
     m, sd = v
     return '-' if m is None else (f'{m:.{nd}f} ± {sd:.{nd}f}' if sd is not None else f'{m:.{nd}f}')
 
+def _fmt_clean(r) -> str:
+    "The clean inputs given back as they were, and the PSNR of the rest: a mean over both would describe neither."
+    n, of = r.get('clean_unchanged') or (None, None)
+    if n is None: return '-'
+    rest = r.get('psnr_clean_changed') or (None, None)
+    return f'{n} of {of}' + (f'; the rest {_fmt_ms(rest, 2)}' if rest[0] is not None else '')
+
 def _verdict(rows) -> str:
     by = {r['name']: r['ssim'][0] for r in rows if r['ssim'][0] is not None}
     model = [n for n in by if n not in ('none', 'classical', 'oracle')]
@@ -780,8 +789,8 @@ def _verdict(rows) -> str:
 def write_quickstart_report(out, rows, pictures, notes) -> tuple[Path, Path]:
     "`report.md` and `report.html` in `out`: notes, the table (model vs baselines), and before/after pictures."
     out = Path(out)
-    hdr = ['restorer', 'SSIM on damaged inputs', 'SSIM on clean inputs', 'PSNR on damaged inputs (dB)', 'PSNR on clean inputs (dB)']
-    trows = [[r['name'], _fmt_ms(r['ssim']), _fmt_ms(r['ssim_clean']), _fmt_ms(r['psnr'], 2), _fmt_ms(r.get('psnr_clean', (None, None)), 2)] for r in rows]
+    hdr = ['restorer', 'SSIM on damaged inputs', 'SSIM on clean inputs', 'PSNR on damaged inputs (dB)', 'clean inputs unchanged; PSNR of the rest (dB)']
+    trows = [[r['name'], _fmt_ms(r['ssim']), _fmt_ms(r['ssim_clean']), _fmt_ms(r['psnr'], 2), _fmt_clean(r)] for r in rows]
     md = ['# film_restore quickstart', ''] + [f'- {n}' for n in notes] + ['', '## Test split: the model beside the baselines', '',
           '| ' + ' | '.join(hdr) + ' |', '|' + '---|' * len(hdr)] + ['| ' + ' | '.join(r) + ' |' for r in trows]
     v = _verdict(rows)
