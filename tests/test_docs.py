@@ -6,11 +6,13 @@ and every lesson page is opened in headless Chromium driven by Selenium (Debian'
 for `page#anchor`, an element with that id; the home page and the sidebar list the lessons in course order;
 searching for SSIM finds the evaluation lesson. A page broken on purpose shows that each check can fail.
 Without Chromium (or the docs packages) the tests skip, and under CI=true they fail."""
-import functools, http.server, json, os, re, shutil, subprocess, sys, tempfile, threading, time
+import functools, http.server, json, os, re, subprocess, sys, threading, time
 import urllib.error, urllib.parse, urllib.request
 from pathlib import Path
 
 import pytest
+
+from conftest import skip_or_fail   # and the `chromium` fixture
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = [p.stem for p in sorted((REPO / 'nbs').glob('[0-9][0-9]_*.ipynb'))]
@@ -18,18 +20,12 @@ CHROME_ARGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
                '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--window-size=1200,900')
 
 
-def _missing(why):
-    "Skip, or fail under CI=true, where the docs site cannot be tested"
-    if os.environ.get('CI', '').lower() in ('1', 'true', 'yes'): pytest.fail(why)
-    pytest.skip(why)
-
-
 @pytest.fixture(scope='session')
 def site(chromium, tmp_path_factory):
     "The built site: built by the first xdist worker to get here, reused by the other (not built where no browser can open it)"
     try:
         import sphinx, myst_nb, furo, latex2mathml, filelock      # noqa: F401
-    except ImportError as e: _missing(f'the docs packages are not installed ({e.name}): pip install -e ".[dev]"')
+    except ImportError as e: skip_or_fail(f'the docs packages are not installed ({e.name}): pip install -e ".[dev]"')
     root = tmp_path_factory.getbasetemp()
     if os.environ.get('PYTEST_XDIST_WORKER'): root = root.parent                # the folder the workers share
     out, log = root / 'docs_site', root / 'docs_site.log'
@@ -63,18 +59,6 @@ def base(site):
     srv, url = _serve(site)
     yield url
     srv.shutdown(); srv.server_close()
-
-
-@pytest.fixture(scope='session')
-def chromium():
-    "Debian's chromium and chromium-driver, or a skip (a failure under CI=true) when they are not installed"
-    try:
-        from selenium import webdriver                                      # noqa: F401
-    except ImportError: webdriver = None
-    binary, driver = shutil.which('chromium') or shutil.which('chromium-browser'), shutil.which('chromedriver')
-    if webdriver is None or not (binary and driver):
-        _missing('headless Chromium is not installed (apt-get install chromium chromium-driver; pip install selenium)')
-    return binary, driver
 
 
 @pytest.fixture(scope='module')

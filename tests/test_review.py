@@ -2,7 +2,7 @@
 
 Unit tests of apply-review on small generated images, and a browser test in headless Chromium driven by Selenium
 (Debian's `chromium` and `chromium-driver`): it fails when they are missing under CI=true, and skips elsewhere."""
-import json, os, shutil, time
+import json, shutil, time
 from pathlib import Path
 
 import numpy as np
@@ -124,17 +124,11 @@ def test_changed_input_is_one_failure_and_the_rest_go_on(tmp_path, capsys):
 
 # ---------------------------------------------------------------- the page in a browser
 
-def _chrome(download_dir):
-    "Headless Chromium with Debian's chromium-driver, or a skip (a failure under CI=true) when it is not installed."
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError: webdriver = None
-    browser, driver = shutil.which('chromium') or shutil.which('chromium-browser'), shutil.which('chromedriver')
-    if webdriver is None or not (browser and driver):
-        why = 'headless Chromium is not installed (apt-get install chromium chromium-driver; pip install selenium)'
-        if os.environ.get('CI', '').lower() in ('1', 'true', 'yes'): pytest.fail(why)
-        pytest.skip(why)
+def _chrome(chromium, download_dir):
+    "Headless Chromium (conftest's `chromium`: Debian's chromium and chromium-driver) downloading into `download_dir`."
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    browser, driver = chromium
     opts = webdriver.ChromeOptions(); opts.binary_location = browser
     for a in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--window-size=1200,900'):
         opts.add_argument(a)
@@ -143,10 +137,10 @@ def _chrome(download_dir):
     return webdriver.Chrome(service=Service(driver), options=opts)
 
 
-def test_review_page_in_a_browser(tmp_path):
+def test_review_page_in_a_browser(tmp_path, chromium):
     src, out, m = _batch(tmp_path)
     downloads = tmp_path / 'downloads'; downloads.mkdir()
-    d = _chrome(downloads)
+    d = _chrome(chromium, downloads)
     try:
         from selenium.webdriver.common.action_chains import ActionChains
         d.get((out / REVIEW_PAGE).as_uri())
