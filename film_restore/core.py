@@ -27,10 +27,10 @@ __all__ = ['FAST_ENV', 'MAX_PIXELS', 'IMAGE_EXTS', 'ARITHMETIC_JPEG', 'PICTURES_
            'atomic_write', 'stale_temporaries', 'remove_stale_temporaries', 'save_image', 'jpeg_block_masks',
            'jpeg_arithmetic', 'save_jpeg_repair', 'image2tensor', 'tensor2image', 'rgb2lab_tensor', 'lab2rgb_tensor',
            'rgb2lab', 'lab2rgb', 'ssim', 'diff_image', 'show_images', 'save_figure', 'course_images_dir',
-           'save_course_picture', 'get_device', 'precision_for', 'autocast', 'BF16Autocast', 'precision_callbacks',
-           'epoch_line', 'plain_bars', 'run_banner', 'WeightsUnavailableError', 'shown_path', 'error_line',
-           'load_weights', 'weights_file', 'weights_available', 'pretrained_off', 'load_torchvision_model',
-           'torch_cache_at', 'deprecated_alias', 'default_model_summary', 'system_info']
+           'save_course_picture', 'get_device', 'cpu_bf16_native', 'precision_for', 'autocast', 'BF16Autocast',
+           'precision_callbacks', 'epoch_line', 'plain_bars', 'run_banner', 'WeightsUnavailableError', 'shown_path',
+           'error_line', 'load_weights', 'weights_file', 'weights_available', 'pretrained_off',
+           'load_torchvision_model', 'torch_cache_at', 'deprecated_alias', 'default_model_summary', 'system_info']
 
 # %% ../nbs/00_core.ipynb #317ca127
 FAST_ENV = 'FILM_RESTORE_FAST'
@@ -553,12 +553,18 @@ def get_device(prefer=None) -> torch.device:
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
+def cpu_bf16_native() -> bool:
+    "Does this CPU compute bf16 in its vector units (AVX-512 or AMX, as oneDNN sees it)? On an AVX2-only CPU bf16 is emulated."
+    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError): return False   # a torch without oneDNN: no fast bf16 either
+
 def precision_for(device=None) -> str:
-    "'fp16' on CUDA, 'bf16' on CPU, 'fp32' elsewhere; `FILM_RESTORE_PRECISION` overrides."
+    "'fp16' on CUDA, 'bf16' on a CPU that computes it natively (else 'fp32'), 'fp32' elsewhere; `FILM_RESTORE_PRECISION` overrides."
     p = os.environ.get('FILM_RESTORE_PRECISION')
     if p: return p
     t = torch.device(device).type if device is not None else get_device().type
-    return {'cuda': 'fp16', 'cpu': 'bf16'}.get(t, 'fp32')
+    if t == 'cpu': return 'bf16' if cpu_bf16_native() else 'fp32'   # emulated bf16 ran the detector 100x slower than fp32
+    return {'cuda': 'fp16'}.get(t, 'fp32')
 
 _DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
 
@@ -752,7 +758,8 @@ def system_info() -> dict:
         'torchvision': _version('torchvision'), 'fastai': _version('fastai'), 'pytorch-msssim': _version('pytorch-msssim'),
         'opencv': cv2.__version__, 'numpy': np.__version__,
         'device': f"{dev.type}" + (f" ({torch.cuda.get_device_name(0)})" if dev.type == 'cuda' else f" ({os.cpu_count()} cores)" if dev.type == 'cpu' else ''),
-        'training precision': {'fp16': 'fp16 (fastai MixedPrecision)', 'bf16': 'bf16 (BF16Autocast)', 'fp32': 'fp32'}.get(precision_for(dev), precision_for(dev)),
+        'training precision': {'fp16': 'fp16 (fastai MixedPrecision)', 'bf16': 'bf16 (BF16Autocast)', 'fp32': 'fp32'}.get(precision_for(dev), precision_for(dev))
+            + (' (this CPU has no native bf16)' if dev.type == 'cpu' and not cpu_bf16_native() else ''),
         'imagenet weights resnet34': f"cached at {weights_file('resnet34')}" if weights_available('resnet34') else 'not cached (downloads on first use when online)',
         'imagenet weights vgg16_bn': f"cached at {weights_file('vgg16_bn')}" if weights_available('vgg16_bn') else 'not cached (downloads on first use when online)',
         'default restorer': default_model,
