@@ -13,7 +13,10 @@
 # From leg 2 on, the damage has real appearance: sprites cut from the real dusty negative (benchmarks/real_sprites.py,
 # written to runs/, never committed) and streaks along the film (`--damage real-sprites:FILE`), and the fifth of the
 # training patches on whose clean side the starting model marks the most are drawn HARD times as often
-# (`train --hard-negatives`).
+# (`train --hard-negatives`). From leg 4 on, a marked pixel is one above the starting model's own tuned cut (its
+# config.json's mask_threshold, `training.mining_cut`), not above 0.5.
+# Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
+# emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
 #
 # The run's latest weights live in models/detector_run/ (model.pth and config.json, overwritten each leg and

@@ -37,7 +37,7 @@ __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE
            'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone', 'training_sizes',
            'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
            'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run',
-           'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'false_alarm_pixels',
+           'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'false_alarm_pixels', 'mining_cut',
            'hard_negative_weights', 'patches_in_memory', 'stage_dls', 'build_model_and_loss', 'start_schedule',
            'make_learner', 'seconds_per_image', 'budget_schedule', 'fit_stage', 'finish_model', 'train_recipe']
 
@@ -507,6 +507,15 @@ def false_alarm_pixels(model, patches, bs: int = 16, threshold: float = HARD_NEG
     model.train(was_training)
     return torch.cat(counts).numpy().astype(np.int64) if counts else np.zeros(0, np.int64)
 
+# %% ../nbs/06_training.ipynb #800612fc
+def mining_cut(start=None) -> float:
+    "The probability above which hard-negative mining counts a clean pixel: the `mask_threshold` in the starting model's config.json (`start`: its folder or model.pth), else `HARD_NEGATIVE_CUT`."
+    if start is None: return HARD_NEGATIVE_CUT
+    cfg = Path(start) / 'config.json' if Path(start).is_dir() else Path(start).with_name('config.json')
+    try: cut = json.loads(cfg.read_text()).get('mask_threshold') if cfg.exists() else None
+    except json.JSONDecodeError as e: raise ValueError(f"{cfg}: not a model configuration ({e})") from None
+    return float(cut) if cut is not None else HARD_NEGATIVE_CUT
+
 # %% ../nbs/06_training.ipynb #361a15e8
 HARD_NEGATIVE_BOOST = 4.0   # `train --hard-negatives`' usual value: how many times as often a mined patch is drawn
 HARD_NEGATIVE_SHARE = 0.2   # at most about this share of the patches is boosted: a model that fires on every patch still picks its worst
@@ -544,9 +553,10 @@ def _hard_weights(plan, size: int, model):
     if not plan.hard_negatives or model is None and size not in plan.get('hard_wgts', {}): return None
     cache = plan.setdefault('hard_wgts', {})
     if size not in cache:
-        fa = false_alarm_pixels(model, _stage_patches(plan, size)[0])
+        cut = plan.get('mine_cut', HARD_NEGATIVE_CUT)
+        fa = false_alarm_pixels(model, _stage_patches(plan, size)[0], threshold=cut)
         cache[size] = hard_negative_weights(fa, plan.hard_negatives)
-        print(f"hard negatives at {size} px: the model marks the clean side of {int((fa > 0).sum())} of {len(fa)} training patches "
+        print(f"hard negatives at {size} px: at p > {cut:g}, the model marks the clean side of {int((fa > 0).sum())} of {len(fa)} training patches "
               f"({int(fa.sum())} px); the {int((cache[size] > 1).sum())} with the most are drawn {plan.hard_negatives:g} times as often")
     return cache[size]
 
@@ -600,7 +610,7 @@ def start_schedule(plan, model, resume=None, epochs_scale: float = 1.0) -> AttrD
     if old and not rank_distrib():   # a fresh run owns its folder's log, pictures and checkpoints (rank 0 clears them)
         print(f"note: starting afresh in {out}: replacing its log.csv, epochs/ and checkpoints/")
         for p in old: shutil.rmtree(p) if p.is_dir() else p.unlink()
-    if resume: _load_start_weights(model, resume)
+    if resume: _load_start_weights(model, resume); plan.mine_cut = mining_cut(resume)
     return AttrDict(stages=stages, stage=0, epoch=0, ck_dir=None, state=None)
 
 # %% ../nbs/06_training.ipynb #49bf459c
