@@ -16,16 +16,24 @@ def test_info_reports_this_machine():
     import torch
     from film_restore.core import weights_available, is_fast
     assert d['torch'] == torch.__version__
-    # the precision policy, read from the device info reports: fp16 on CUDA, bf16 on the CPU, fp32 elsewhere
+    # the precision policy, read from the device info reports: fp16 on CUDA, bf16 on a CPU that computes it natively
+    # (fp32 on one that would emulate it, and info says why), fp32 elsewhere
+    from film_restore.core import cpu_bf16_native
     device = d['device'].split()[0]
-    assert d['training precision'].split()[0] == {'cuda': 'fp16', 'cpu': 'bf16'}.get(device, 'fp32'), d
+    cpu = 'bf16' if cpu_bf16_native() else 'fp32'
+    assert d['training precision'].split()[0] == {'cuda': 'fp16', 'cpu': cpu}.get(device, 'fp32'), d
+    assert ('no native bf16' in d['training precision']) == (device == 'cpu' and not cpu_bf16_native()), d
     assert d['imagenet weights resnet34'].startswith('cached') == weights_available('resnet34')
     assert d['fast mode'] == ('on' if is_fast() else 'off')
 
 
 def test_info_follows_device_precision_and_fast_mode_settings():
+    from film_restore.core import cpu_bf16_native
     d = json.loads(run('info', '--json', FILM_RESTORE_DEVICE='cpu', FILM_RESTORE_FAST='1').stdout)
-    assert (d['device'].split()[0], d['training precision'].split()[0], d['fast mode']) == ('cpu', 'bf16', 'on')
+    cpu = 'bf16' if cpu_bf16_native() else 'fp32'
+    assert (d['device'].split()[0], d['training precision'].split()[0], d['fast mode']) == ('cpu', cpu, 'on')
+    d = json.loads(run('info', '--json', FILM_RESTORE_DEVICE='cpu', FILM_RESTORE_PRECISION='bf16').stdout)
+    assert d['training precision'].split()[0] == 'bf16'   # the override wins, even where bf16 is emulated
     d = json.loads(run('info', '--json', FILM_RESTORE_DEVICE='cpu', FILM_RESTORE_PRECISION='fp32', FILM_RESTORE_FAST='0').stdout)
     assert (d['training precision'].split()[0], d['fast mode']) == ('fp32', 'off')
 
