@@ -20,6 +20,10 @@ dataset's loaders included, for the detector recipe (compact model, its loss, bf
   disk:        today's recipe before issue 22: fastai's DataBlock reading the PNGs (--workers processes)
   memory:      the patches decoded once into memory (lesson 3's memory_dls), what `train` does now by default
   memory+cl:   the same with the model and batches in channels_last memory format
+  memory+compile: the patches in memory and the U-Net compiled by `torch.compile` (inductor: C++ kernels made for
+               this CPU at the first step, which is untimed: its compile time is printed apart). With torch 2.14.1 and
+               fastai 2.8 it fails (RecursionError in fastai's patched Tensor.as_subclass); the case then says so and is dropped
+Choose cases with --cases (default: disk memory memory+cl).
 Cases take turns, --rounds times, --batches steps each, so that a change in the machine's load touches all of them;
 it prints samples/s per round and the ratio of each case to disk, from the same run.
 """
@@ -86,15 +90,26 @@ def data_rates(data, size, bs, batches, rounds, workers, limit=None, cases=('dis
         m, loss = build_model_and_loss(plan)    # the recipe's model (untrained: speed does not depend on weights) and loss
         m.train()
         if c.endswith('+cl'): m = m.to(memory_format=torch.channels_last)
+        if c.endswith('+compile'): m.unet = torch.compile(m.unet, dynamic=False)   # the U-Net alone: fastai's patched as_subclass, called around it, sends dynamo into endless recursion; static 256 px batches
         runs[c] = dict(model=m, loss=loss, opt=torch.optim.AdamW(m.parameters(), 1e-4, weight_decay=1e-3), it=iter(dls[c].train))
     def step(c):
         r = runs[c]
         try: b = next(r['it'])
         except StopIteration: r['it'] = iter(dls[c].train); b = next(r['it'])
         x = b[0].contiguous(memory_format=torch.channels_last) if c.endswith('+cl') else b[0]
+        if c.endswith('+compile'): x = x.as_subclass(torch.Tensor)   # fastai's tensor subclass sends dynamo into endless recursion
         with autocast(torch.device('cpu')): out = r['model'](x)
         l = r['loss'](out.float(), *b[1:]); r['opt'].zero_grad(set_to_none=True); l.backward(); r['opt'].step()
-    for c in cases: step(c)                     # warm-up (and the workers' start)
+    for c in list(cases):                       # warm-up (and the workers' start, and the compiler's work)
+        t0 = time.perf_counter()
+        try: step(c); step(c)
+        except Exception as e:
+            if not c.endswith('+compile'): raise
+            # torch 2.14 with fastai 2.8: fastai's DynamicUnet makes its tensor subclass inside the graph, and fastai
+            # patches Tensor.as_subclass, which dynamo calls on the graph's outputs: endless recursion
+            print(f"{c}: torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0][:120]}); case dropped", flush=True)
+            cases = tuple(k for k in cases if k != c); continue
+        if c.endswith('+compile'): print(f"{c}: first two steps (compiling) took {time.perf_counter() - t0:.0f} s", flush=True)
     res = {c: [] for c in cases}
     for k in range(rounds):
         for c in cases:
@@ -107,11 +122,11 @@ def data_rates(data, size, bs, batches, rounds, workers, limit=None, cases=('dis
 
 def print_data_rates(res, size):
     import numpy as np
-    base = np.array(res['disk'])
-    print(f"\nsamples/s at {size} px (mean of rounds; ratio to disk, per round then mean)")
+    first = next(iter(res)); base = np.array(res[first])
+    print(f"\nsamples/s at {size} px (mean of rounds; ratio to {first}, per round then mean)")
     for c, v in res.items():
         v = np.array(v); ratio = v / base
-        print(f"  {c:10s} {v.mean():7.2f}   x{ratio.mean():.2f}  ({', '.join(f'{r:.2f}' for r in ratio)})   {v.mean() * size * size / 1e6:.2f} Mpx/s")
+        print(f"  {c:14s} {v.mean():7.2f}   x{ratio.mean():.2f}  ({', '.join(f'{r:.2f}' for r in ratio)})   {v.mean() * size * size / 1e6:.2f} Mpx/s")
 
 
 def main(argv=None):
@@ -131,12 +146,14 @@ def main(argv=None):
     p.add_argument('--rounds', type=int, default=3, help='rounds with --data (default 3)')
     p.add_argument('--workers', type=int, default=2, help="loader processes of the disk case (default 2, the standing run's)")
     p.add_argument('--limit', type=int, default=None, help='with --data: use at most this many patches per split (decoding all takes a while)')
+    p.add_argument('--cases', nargs='+', default=['disk', 'memory', 'memory+cl'],
+                   choices=['disk', 'memory', 'memory+cl', 'memory+compile'], help='with --data: the cases to compare (the ratios are to the first)')
     a = p.parse_args(argv)
     import torch
     if a.data:
         if a.threads: torch.set_num_threads(a.threads)
         print(f"detector recipe, batch {a.bs}, {torch.get_num_threads()} threads, torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}")
-        print_data_rates(data_rates(a.data, a.size, a.bs, a.batches, a.rounds, a.workers, a.limit), a.size)
+        print_data_rates(data_rates(a.data, a.size, a.bs, a.batches, a.rounds, a.workers, a.limit, tuple(a.cases)), a.size)
         return 0
     from film_restore.core import get_device, precision_for
     if a.threads: torch.set_num_threads(a.threads)
