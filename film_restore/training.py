@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 # film_restore first: its core silences the torch.jit notice that fastai gives at import (lesson 0)
 from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
-                               diff_image, tensor2image, weights_available, error_line, load_weights, shown_path)
+                               diff_image, tensor2image, weights_available, error_line, load_weights, shown_path, ssim)
 from .loaders import get_dls, memory_dls, memory_patches, read_split, MemoryPatches
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES, fit_weights
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
@@ -31,11 +31,11 @@ from fastcore.foundation import L
 from fastcore.basics import AttrDict
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'DDP_TOL', 'HARD_NEGATIVE_CUT',
-           'HARD_NEGATIVE_BOOST', 'HARD_NEGATIVE_SHARE', 'MEMORY_SHARE', 'stage_bs', 'plan_stages', 'fit_to_budget',
-           'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint', 'save_checkpoint',
-           'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone', 'training_sizes',
-           'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
+__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'CLEAN_SSIM_FLOOR', 'DDP_TOL',
+           'HARD_NEGATIVE_CUT', 'HARD_NEGATIVE_BOOST', 'HARD_NEGATIVE_SHARE', 'MEMORY_SHARE', 'stage_bs', 'plan_stages',
+           'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint',
+           'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone',
+           'training_sizes', 'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
            'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run',
            'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'false_alarm_pixels', 'mining_cut',
            'hard_negative_weights', 'patches_in_memory', 'stage_dls', 'build_model_and_loss', 'start_schedule',
@@ -190,6 +190,7 @@ def fit_one_cycle_from(learn, n_epoch: int, lr_max, pct_start: float = 0.25, sta
 # %% ../nbs/06_training.ipynb #3ac7ed5a
 TUNE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 TUNE_PSNR_CAP = 60.0   # dB per patch: an undamaged patch left alone must not outweigh the rest (PSNR_CAP is 100)
+CLEAN_SSIM_FLOOR = 0.9995   # a cut must keep the mean SSIM of clean photos put through it at least this high
 
 def _fill_batch(fill, img, x, cut):
     "The restored batch for one cut: the network's fill or Telea's inside `cut`, the input outside."
@@ -199,39 +200,55 @@ def _fill_batch(fill, img, x, cut):
     out = np.stack([telea_fill(a, b) for a, b in zip(x8, m)]).astype(np.float32) / 255
     return torch.from_numpy(out).permute(0, 3, 1, 2).to(x.device)
 
+def _raw(model, x):
+    "The model's fill clamped to [0, 1] and its damage logit for the batch `x`, in float, without gradients."
+    with torch.inference_mode(), autocast(x.device): img, logit = model.raw(x)
+    return img.float().clamp(0, 1), logit.float()
+
 def _network_outputs(model, dl, max_batches: int | None = None):
     "For each batch of `dl` (the first `max_batches`): `(input, clean, fill clamped to [0, 1], damage logit)`, float, no gradients."
     model.eval()
     device = next(model.parameters()).device
-    with torch.inference_mode():
-        for i, b in enumerate(dl):
-            if max_batches and i >= max_batches: break
-            x, clean = (t.as_subclass(torch.Tensor).float().to(device) for t in b[:2])
-            with autocast(device):
-                img, logit = model.raw(x)
-            yield x, clean, img.float().clamp(0, 1), logit.float()
+    for i, b in enumerate(dl):
+        if max_batches and i >= max_batches: break
+        x, clean = (t.as_subclass(torch.Tensor).float().to(device) for t in b[:2])
+        yield x, clean, *_raw(model, x)
 
 def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fills=('network',),
-                  max_batches: int | None = None) -> tuple[float, int, str, list[dict]]:
-    "The `(mask_threshold, mask_dilate, fill, table)` of an aware model that give the best mean PSNR over the batches of `dl`."
+                  max_batches: int | None = None, clean_floor: float | None = CLEAN_SSIM_FLOOR) -> tuple[float, int, str, list[dict]]:
+    "The `(mask_threshold, mask_dilate, fill, table)` of an aware model with the best mean PSNR over the batches of `dl`, among the cuts that keep the mean SSIM of the batches' clean sides, restored, at least `clean_floor` (None: no floor)."
     keys = [(t, d, f) for f in fills for t in thresholds for d in dilations]
-    sums, base, n = {k: 0. for k in keys}, 0., 0
+    sums, calm, base, n = {k: 0. for k in keys}, {k: 0. for k in keys}, 0., 0
     for x, clean, img, logit in _network_outputs(model, dl, max_batches):
         p = torch.sigmoid(logit)
         base += psnr_per_image(x, clean, cap=TUNE_PSNR_CAP).sum().item(); n += len(x)
         for t, d, f in keys: sums[t, d, f] += psnr_per_image(_fill_batch(f, img, x, dilate_mask(p > t, d)), clean, cap=TUNE_PSNR_CAP).sum().item()
+        if clean_floor is None: continue
+        # the same cuts on the clean side, where there is nothing to mend: whatever they change is a false alarm
+        cimg, clogit = _raw(model, clean); cp = torch.sigmoid(clogit)
+        for t, d, f in keys:
+            cut = dilate_mask(cp > t, d)
+            calm[t, d, f] += len(x) * (ssim(_fill_batch(f, cimg, clean, cut), clean).item() if cut.any() else 1.)
     if not n: raise ValueError("tune_mask_cut: the DataLoader gave no batches")
-    table = [dict(threshold=None, dilate=None, fill=None, psnr=round(base / n, 3))] + \
-            [dict(threshold=t, dilate=d, fill=f, psnr=round(v / n, 3)) for (t, d, f), v in sums.items()]
-    # the best PSNR; among equals, the more cautious cut (higher threshold, less dilation), then the network's own fill
-    best = max(table[1:], key=lambda r: (r['psnr'], r['threshold'], -r['dilate'], r['fill'] == 'network'))
+    floor = {} if clean_floor is None else {k: dict(clean_ssim=round(v / n, 5)) for k, v in calm.items()}
+    table = [dict(threshold=None, dilate=None, fill=None, psnr=round(base / n, 3), **({} if clean_floor is None else dict(clean_ssim=1.0)))] + \
+            [dict(threshold=t, dilate=d, fill=f, psnr=round(v / n, 3), **floor.get((t, d, f), {})) for (t, d, f), v in sums.items()]
+    calm_enough = [r for r in table[1:] if clean_floor is None or r['clean_ssim'] >= clean_floor]
+    if calm_enough:   # the best PSNR; among equals, the more cautious cut (higher threshold, less dilation), then the network's own fill
+        best = max(calm_enough, key=lambda r: (r['psnr'], r['threshold'], -r['dilate'], r['fill'] == 'network'))
+    else:
+        best = max(table[1:], key=lambda r: (r['clean_ssim'], r['threshold'], -r['dilate'], r['psnr']))
+        print(f"note: no cut keeps clean photos at SSIM >= {clean_floor}; the one that changes them least is chosen "
+              f"(threshold {best['threshold']}, clean SSIM {best['clean_ssim']})")
     return best['threshold'], best['dilate'], best['fill'], table
 
 def choose_mask_cut(model, dl, fills=('network',)) -> tuple[list[dict], bool]:
     "Set `model`'s mask threshold, dilation and fill to the best of `tune_mask_cut` on `dl`; returns `(table, shippable)`."
     thr, dil, fill, table = tune_mask_cut(model, dl, fills=fills)
     model.mask_threshold, model.mask_dilate, model.fill = thr, dil, fill
-    print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px, {fill} fill")
+    chosen = next(r for r in table[1:] if (r['threshold'], r['dilate'], r['fill']) == (thr, dil, fill))
+    print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px, {fill} fill "
+          f"({chosen['psnr']:.2f} dB; clean photos kept at SSIM {chosen.get('clean_ssim', 'not measured')})")
     model.damage_tone, tones = tune_damage_tone(model, dl)
     table = table + [dict(threshold=thr, dilate=dil, fill=fill, damage_tone=t, psnr=v) for t, v in tones.items() if t != 'both']
     print(f"damage tone chosen on validation: {model.damage_tone} ({', '.join(f'{t} {v:.2f} dB' for t, v in tones.items())})")
