@@ -228,7 +228,8 @@ def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fi
         cimg, clogit = _raw(model, clean); cp = torch.sigmoid(clogit)
         for t, d, f in keys:
             cut = dilate_mask(cp > t, d)
-            calm[t, d, f] += len(x) * (ssim(_fill_batch(f, cimg, clean, cut), clean).item() if cut.any() else 1.)
+            hit = cut.flatten(1).any(1)   # a clean patch the cut leaves alone keeps SSIM 1: only the others are filled and scored
+            calm[t, d, f] += (len(x) - int(hit.sum())) + (int(hit.sum()) * ssim(_fill_batch(f, cimg[hit], clean[hit], cut[hit]), clean[hit]).item() if hit.any() else 0.)
     if not n: raise ValueError("tune_mask_cut: the DataLoader gave no batches")
     floor = {} if clean_floor is None else {k: dict(clean_ssim=round(v / n, 5)) for k, v in calm.items()}
     table = [dict(threshold=None, dilate=None, fill=None, psnr=round(base / n, 3), **({} if clean_floor is None else dict(clean_ssim=1.0)))] + \
