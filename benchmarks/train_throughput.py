@@ -25,7 +25,7 @@ dataset's loaders included, for the detector recipe (compact model, its loss, bf
                fastai 2.8 it fails (RecursionError in fastai's patched Tensor.as_subclass); the case then says so and is dropped
 Choose cases with --cases (default: disk memory memory+cl).
 Cases take turns, --rounds times, --batches steps each, so that a change in the machine's load touches all of them;
-it prints samples/s per round and the ratio of each case to disk, from the same run.
+it prints samples/s per round and the ratio of each case to the first, from the same run.
 """
 import argparse, os, sys, time, warnings
 
@@ -90,14 +90,14 @@ def data_rates(data, size, bs, batches, rounds, workers, limit=None, cases=('dis
         m, loss = build_model_and_loss(plan)    # the recipe's model (untrained: speed does not depend on weights) and loss
         m.train()
         if c.endswith('+cl'): m = m.to(memory_format=torch.channels_last)
-        if c.endswith('+compile'): m.unet = torch.compile(m.unet, dynamic=False)   # the U-Net alone: fastai's patched as_subclass, called around it, sends dynamo into endless recursion; static 256 px batches
+        if c.endswith('+compile'): m.unet = torch.compile(m.unet, dynamic=False)   # static 256 px batches (with dynamic shapes inductor fails on a symbolic stride)
         runs[c] = dict(model=m, loss=loss, opt=torch.optim.AdamW(m.parameters(), 1e-4, weight_decay=1e-3), it=iter(dls[c].train))
     def step(c):
         r = runs[c]
         try: b = next(r['it'])
         except StopIteration: r['it'] = iter(dls[c].train); b = next(r['it'])
         x = b[0].contiguous(memory_format=torch.channels_last) if c.endswith('+cl') else b[0]
-        if c.endswith('+compile'): x = x.as_subclass(torch.Tensor)   # fastai's tensor subclass sends dynamo into endless recursion
+        if c.endswith('+compile'): x = x.as_subclass(torch.Tensor)   # a plain tensor in: fastai's subclass must not reach dynamo
         with autocast(torch.device('cpu')): out = r['model'](x)
         l = r['loss'](out.float(), *b[1:]); r['opt'].zero_grad(set_to_none=True); l.backward(); r['opt'].step()
     for c in list(cases):                       # warm-up (and the workers' start, and the compiler's work)
