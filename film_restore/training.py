@@ -229,11 +229,14 @@ def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fi
         for t, d, f in keys:
             cut = dilate_mask(cp > t, d)
             hit = cut.flatten(1).any(1)   # a clean patch the cut leaves alone keeps SSIM 1: only the others are filled and scored
-            calm[t, d, f] += (len(x) - int(hit.sum())) + (int(hit.sum()) * ssim(_fill_batch(f, cimg[hit], clean[hit], cut[hit]), clean[hit]).item() if hit.any() else 0.)
+            k = int(hit.sum())
+            calm[t, d, f] += len(x) - k + (k * ssim(_fill_batch(f, cimg[hit], clean[hit], cut[hit]), clean[hit]).item() if k else 0.)
     if not n: raise ValueError("tune_mask_cut: the DataLoader gave no batches")
-    floor = {} if clean_floor is None else {k: dict(clean_ssim=round(v / n, 5)) for k, v in calm.items()}
-    table = [dict(threshold=None, dilate=None, fill=None, psnr=round(base / n, 3), **({} if clean_floor is None else dict(clean_ssim=1.0)))] + \
-            [dict(threshold=t, dilate=d, fill=f, psnr=round(v / n, 3), **floor.get((t, d, f), {})) for (t, d, f), v in sums.items()]
+    table = [dict(threshold=None, dilate=None, fill=None, psnr=round(base / n, 3))] + \
+            [dict(threshold=t, dilate=d, fill=f, psnr=round(sums[t, d, f] / n, 3)) for t, d, f in keys]
+    if clean_floor is not None:
+        table[0]['clean_ssim'] = 1.0   # doing nothing changes no clean photo
+        for r, k in zip(table[1:], keys): r['clean_ssim'] = round(calm[k] / n, 5)
     calm_enough = [r for r in table[1:] if clean_floor is None or r['clean_ssim'] >= clean_floor]
     if calm_enough:   # the best PSNR; among equals, the more cautious cut (higher threshold, less dilation), then the network's own fill
         best = max(calm_enough, key=lambda r: (r['psnr'], r['threshold'], -r['dilate'], r['fill'] == 'network'))
