@@ -21,13 +21,13 @@ from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
 __all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE', 'SPRITE_SCALE',
-           'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed', 'DamageResult', 'quantise8',
-           'composite', 'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage',
-           'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha',
+           'DEFOCUS_SIZE', 'DEFOCUS_P', 'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed',
+           'DamageResult', 'quantise8', 'composite', 'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays',
+           'overlay_damage', 'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha',
            'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip',
-           'film_streaks', 'stand_out', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites', 'real_damage',
-           'parse_damage', 'synthesize_damage', 'UnsafeDatasetPath', 'dataset_path', 'check_dataset_paths',
-           'contact_sheet', 'build_dataset', 'build_data_cmd']
+           'film_streaks', 'stand_out', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites', 'defocused_dust',
+           'real_damage', 'parse_damage', 'synthesize_damage', 'UnsafeDatasetPath', 'dataset_path',
+           'check_dataset_paths', 'contact_sheet', 'build_dataset', 'build_data_cmd']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -610,9 +610,32 @@ def _film_appearance(light, dark, rng, target: float, sprites=None, streaks: boo
     canv = light if rng.random() < 0.75 else dark       # bright dust on negatives, dark dust on slides and prints
     canv[:] = 1 - (1 - canv) * (1 - sp)
 
+# %% ../nbs/02_damage.ipynb #f81d4411
+DEFOCUS_SIZE = (6, 80)   # px across, before the blur: from a soft speck to a clump or a hair out of focus
+DEFOCUS_P = 0.4          # the share of damaged training photos that also get dust out of focus
+
+def defocused_dust(img, rng, bank, n: int | None = None, bright: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    "`(damaged, opacity)`: `n` pieces of out-of-focus dust (real `bank` shapes, soft, faint and without grain) over `img` (HxWx3 float); `bright`: lifted towards white (default: three times in four) or pushed towards black."
+    H, W = img.shape[:2]
+    n = int(rng.integers(1, 5)) if n is None else int(n)
+    a = np.zeros((H, W), np.float32)
+    pool = np.flatnonzero(np.asarray(bank.cls) <= 4)   # dust, dirt and hairs: a scratch is in the emulsion, in focus
+    for _ in range(n):
+        shape = bank.shapes[int(pool[rng.integers(len(pool))])]
+        size = float(np.exp(rng.uniform(*np.log(DEFOCUS_SIZE))))
+        s = artefact_alpha(shape, rng, size / max(shape.shape), soft=float(np.clip(rng.uniform(0.08, 0.25) * size, 1, 8)))
+        s = s / max(float(s.max()), 1e-6) * rng.uniform(0.5, 0.95)   # the blur thins a hair: give it back its opacity
+        _paste(a, s, int(rng.integers(-s.shape[0] // 2, H)), int(rng.integers(-s.shape[1] // 2, W)), 1.0)
+    bright = rng.random() < 0.75 if bright is None else bright
+    img = np.asarray(img, np.float32)
+    under = cv2.GaussianBlur(img, (0, 0), 4)             # the film under the dust, its grain hidden
+    tone = np.clip(under + np.float32(rng.uniform(0.03, 0.25) * (1 if bright else -1)), 0, 1)
+    return img * (1 - a[..., None]) + tone * a[..., None], a
+
 # %% ../nbs/02_damage.ipynb #458e9179
-def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False, sprites=None, streaks: bool = False) -> DamageResult:
-    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`) and `streaks` add real appearance, drawn from their own random stream so that the rest stays as it was."
+def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False, sprites=None, streaks: bool = False,
+                defocus: bool = False) -> DamageResult:
+    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`), `streaks` and `defocus` (dust out of focus on some photos) add real appearance, drawn from their own random streams so that the rest stays as it was."
     rng = np.random.default_rng(seed)
     bank = bank if bank is not None else load_real_shapes()
     img = np.asarray(img, np.float32)
@@ -630,6 +653,9 @@ def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, 
     out = base * (1 - a_d[..., None]) + tone_d * a_d[..., None]
     out = out * (1 - a_t[..., None]) + tint * a_t[..., None]
     out = out * (1 - a_l[..., None]) + tone_l * a_l[..., None]
+    if defocus and target > 0:
+        rng_f = np.random.default_rng(stable_seed(seed, 'defocus'))
+        if rng_f.random() < DEFOCUS_P: out = defocused_dust(out, rng_f, bank)[0]
     d8, c8 = quantise8(out), quantise8(base)
     if rng.random() < 0.5 if jpeg is None else jpeg:
         damaged_px = (d8 != c8).any(axis=2)
@@ -670,8 +696,8 @@ def synthesize_damage(img, preset='realistic', seed=0) -> DamageResult:
     if name == 'real': return real_damage(img, seed)
     # evaluation sets: the same damage on every photo, and no synthetic picture details in the test photos
     if name == 'real-eval': return real_damage(img, seed, details=False, always_damaged=True)
-    # the real shapes with real appearance: sprites cut from a real scan (cut_sprites) and streaks along the film
-    if name.startswith('real-sprites:'): return real_damage(img, seed, sprites=load_sprites(name.split(':', 1)[1]), streaks=True)
+    # the real shapes with real appearance: sprites cut from a real scan (cut_sprites), streaks along the film, dust out of focus
+    if name.startswith('real-sprites:'): return real_damage(img, seed, sprites=load_sprites(name.split(':', 1)[1]), streaks=True, defocus=True)
     folder = name.split(':', 1)[1]
     if folder not in _OVERLAY_CACHE: _OVERLAY_CACHE[folder] = load_overlays(folder)
     return overlay_damage(img, _OVERLAY_CACHE[folder], seed)
