@@ -22,7 +22,7 @@ from fastcore.script import anno_parser, call_parse, CliError
 from .core import (deprecated_alias, system_info, save_figure, load_image, save_image, save_jpeg_repair, progress_bar, IMAGE_EXTS, check_image, atomic_write, ImageInfo, ImageReadError, autocast, remove_stale_temporaries, jpeg_arithmetic, ARITHMETIC_JPEG,
                                get_device, precision_for, DEFAULT_MODEL_DIR, is_fast, fast_or, shown_path)
 from .data import sample_photos
-from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES
+from .unet import load_restorer, build_restorer, save_restorer, split_output, dilate_mask, telea_fill, keep_damage_tone, grow_mask, DAMAGE_TONES
 from .damage import build_dataset, build_data_cmd, synthesize_damage
 from .losses import probe_cmd
 from .training import train_recipe, RECIPES, _bool_or_auto, is_distributed, end_distributed
@@ -97,16 +97,23 @@ def defects_larger_than(mask: np.ndarray, size: int, band: int = 1024) -> np.nda
 
 
 # %% ../nbs/09_restore.ipynb #2dd4a8eb
-def damage_mask(logits: np.ndarray, threshold: float = 0.5, dilate: int = 0, max_defect_size: int|None = None) -> np.ndarray:
-    "Pixels to restore: `sigmoid(logits) > threshold`, less components over `max_defect_size` px (0/None: no limit), grown by `dilate` px."
+def damage_mask(logits: np.ndarray, threshold: float = 0.5, dilate: int = 0, max_defect_size: int|None = None, grow: float|None = None) -> np.ndarray:
+    "Pixels to restore: `sigmoid(logits) > threshold`, grown into `sigmoid(logits) > grow` (`unet.grow_mask`; None: not), less components over `max_defect_size` px (0/None: no limit), grown by `dilate` px."
+    _check_grow(grow)
     if not 0 < threshold < 1: raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {threshold}")
     if max_defect_size is not None and max_defect_size < 0: raise ValueError(f"max_defect_size must be >= 0, got {max_defect_size}")
-    return _finish_mask(np.asarray(logits) > _logit_cut(threshold), dilate, max_defect_size)
+    logits = np.asarray(logits)
+    return _finish_mask(logits > _logit_cut(threshold), dilate, max_defect_size, None if grow is None else logits > _logit_cut(grow))
 
 def _logit_cut(threshold: float) -> float: return math.log(threshold / (1 - threshold))   # sigmoid(l) > t  <=>  l > cut
 
-def _finish_mask(mask: np.ndarray, dilate: int = 0, max_defect_size: int|None = None) -> np.ndarray:
-    "`damage_mask`'s work after the cut: drop components over `max_defect_size` px, grow by `dilate` px."
+def _check_grow(grow):
+    if grow is not None and not 0 < grow < 1: raise ValueError(f"mask_grow must be between 0 and 1 (exclusive), got {grow}")
+    return grow
+
+def _finish_mask(mask: np.ndarray, dilate: int = 0, max_defect_size: int|None = None, low: np.ndarray|None = None) -> np.ndarray:
+    "`damage_mask`'s work after the cut: grow into the lower cut `low` (None: not), drop components over `max_defect_size` px, grow by `dilate` px."
+    if low is not None: mask = grow_mask(mask, low)   # before the size limit: a hair is judged whole
     big = defects_larger_than(mask, max_defect_size) if max_defect_size and mask.any() else None
     if big is not None: mask[big] = False
     mask = dilate_mask(mask, dilate, inplace=True)   # `mask` is this function's to change: a fresh cut
@@ -165,8 +172,8 @@ def _keep_outside(res: np.ndarray, img: np.ndarray, mask: np.ndarray, fill: str 
 # %% ../nbs/09_restore.ipynb #52fe407e
 def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, device=None, precision=None,
                   progress: bool = False, mask_threshold: float|None = None,
-                  max_defect_size: int|None = None, fill: str|None = None, damage_tone: str|None = None) -> tuple[np.ndarray, np.ndarray|None]:
-    "Restore `img` (HxWx3: float in [0, 1], or uint8/uint16) tile by tile; returns `(restored, mask bool HxW or None)`.\n\n`restored` is float32 for a float `img`; for a uint8/uint16 `img` it keeps that type (the fill rounded to it, the input's own values outside the mask). `mask_threshold`, `max_defect_size`, `fill` ('network' or 'telea'), `damage_tone` ('both', 'bright', 'dark'): None takes the model's (see `damage_mask`, `unet.telea_fill`, `unet.keep_damage_tone`)."
+                  max_defect_size: int|None = None, fill: str|None = None, damage_tone: str|None = None, mask_grow: float|None = None) -> tuple[np.ndarray, np.ndarray|None]:
+    "Restore `img` (HxWx3: float in [0, 1], or uint8/uint16) tile by tile; returns `(restored, mask bool HxW or None)`.\n\n`restored` is float32 for a float `img`; for a uint8/uint16 `img` it keeps that type (the fill rounded to it, the input's own values outside the mask). `mask_threshold`, `max_defect_size`, `fill` ('network' or 'telea'), `damage_tone` ('both', 'bright', 'dark'), `mask_grow` (the lower cut the cut's specks grow into): None takes the model's (see `damage_mask`, `unet.telea_fill`, `unet.keep_damage_tone`, `unet.grow_mask`)."
     img, top = _tiling_input(img); integer = top is not None
     H, W = img.shape[:2]
     device = torch.device(device) if device is not None else _model_device(model)
@@ -174,16 +181,16 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     precision = precision or precision_for(device)
     model.eval()
     thr, mds = _model_cut(model, mask_threshold, max_defect_size)
+    grow = _check_grow(mask_grow if mask_grow is not None else getattr(model, 'mask_grow', None))
     # the network's fill everywhere, before its own per-tile cut: the cut is made once, below, over the whole picture
     raw = model.raw if callable(getattr(model, 'raw', None)) else None
     Hp, Wp = _round_up(H), _round_up(W)
     ys, xs = tile_starts(Hp, tile, overlap), tile_starts(Wp, tile, overlap)
-    # Only one band of rows is held in float: the rows the current row of tiles covers. Rows above the band's
-    # start are final (no later tile reaches them): they are divided by their weights, rounded to the image's
-    # own type and cut into the mask, then their float rows are dropped.
+    # Only one band of rows is held in float: the rows the current row of tiles covers, in arrays made once, one tile
+    # high, and shifted up in place as the band moves down. Rows above the band's start are final (no later tile reaches
+    # them): they are divided by their weights, rounded to the image's own type and cut into the mask, then dropped.
     res = np.empty((H, W, 3), img.dtype if integer else np.float32)
-    cut = None                                   # the binary cut, HxW, once the model gives a logit
-    # The band's arrays are made once, one tile high, and shifted up in place as the band moves down.
+    cut = low = None                             # the binary cut, HxW, once the model gives a logit; and the lower cut it grows into
     rows = max(y1 - y0 for y0, y1 in ys)
     b0, held = 0, 0                              # the band's first row, and how many rows it holds
     acc, wsum, lacc = np.zeros((rows, W, 3), np.float32), np.zeros((rows, W), np.float32), None
@@ -194,6 +201,7 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
         f = acc[:n] / w[..., None]
         res[b0:r1] = (np.clip(f, 0, 1) * top + 0.5).astype(res.dtype) if integer else f
         if lacc is not None: cut[b0:r1] = lacc[:n] > _logit_cut(thr)
+        if low is not None: low[b0:r1] = lacc[:n] > _logit_cut(grow)
     bar = progress_bar(total=len(ys) * len(xs), desc='tiles', leave=False, disable=not progress)
     with torch.inference_mode():
         for y0, y1 in ys:
@@ -211,15 +219,14 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
                 p = pred[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()[:ye - y0, :xe - x0]
                 acc[:ye - y0, x0:xe] += p * w[..., None]; wsum[:ye - y0, x0:xe] += w
                 if logit is not None:
-                    if lacc is None: lacc, cut = np.zeros(wsum.shape, np.float32), np.zeros((H, W), bool)
+                    if lacc is None: lacc, cut, low = np.zeros(wsum.shape, np.float32), np.zeros((H, W), bool), grow and np.zeros((H, W), bool)
                     lacc[:ye - y0, x0:xe] += logit[0, 0].float().cpu().numpy()[:ye - y0, :xe - x0] * w
                 bar.update(1)
         finish(H)
-    bar.close()
-    del acc, wsum, lacc
+    bar.close(); del acc, wsum, lacc
     if cut is None: return res, None
-    # blended logits (weights sum to one), cut, size-limited and grown over the whole image, so seams cannot cut a speck
-    mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds); del cut
+    # blended logits cut, grown into the lower cut, size-limited and dilated over the whole image: no seam cuts a speck
+    mask = _finish_mask(cut, getattr(model, 'mask_dilate', 0), mds, low); del cut, low
     mask = keep_damage_tone(img, mask, damage_tone or getattr(model, 'damage_tone', 'both'), inplace=True)   # the cut is ours to change
     _keep_outside(res, img, mask, fill or getattr(model, 'fill', 'network'))
     return res, mask
@@ -268,7 +275,7 @@ def _copy_file(src):
 def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, device=None, precision=None,
                  save_mask: bool = False, colorize=None, out_path=None, progress: bool = False,
                  mask_threshold: float|None = None, max_defect_size: int|None = None, review: bool = False,
-                 out_format: str = 'same', damage_tone: str|None = None, on_result=None) -> dict:
+                 out_format: str = 'same', damage_tone: str|None = None, on_result=None, mask_grow: float|None = None) -> dict:
     "Restore the image file `path` into `out_dir` (same name, or `out_format`'s suffix) or `out_path`, then `colorize(img)` if given; returns what was done."
     path = Path(path)
     out = Path(out_path) if out_path is not None else Path(out_dir) / output_name(path.name, out_format)
@@ -287,7 +294,7 @@ def restore_file(path, out_dir, model, tile: int = 512, overlap: int = 64, devic
         raise ValueError(f"{path}: {'16 bits per channel' if info.bit_depth == 16 else 'an alpha channel'} cannot be "
                          f"written as JPEG; use --format png or tiff")
     restored, mask = restore_array(model, img, tile=tile, overlap=overlap, device=device, precision=precision, progress=progress,
-                                   mask_threshold=mask_threshold, max_defect_size=max_defect_size, damage_tone=damage_tone)
+                                   mask_threshold=mask_threshold, max_defect_size=max_defect_size, damage_tone=damage_tone, mask_grow=mask_grow)
     top, dt = (65535, np.uint16) if info.bit_depth == 16 else (255, np.uint8)
     copied = mask is not None and not mask.any() and colorize is None and out_fmt == info.format
     if copied:  # nothing to restore: the result is the input file itself, metadata and JPEG coding included
@@ -456,13 +463,15 @@ def restore_paths(inputs, out_dir, model_dir=None,
                   damage_tone: Annotated[str|None, dict(choices=list(DAMAGE_TONES))] = None,
                   # also write OUT/review.html: every repair of the batch to accept or reject, missed spots to add (then film-restore apply-review)
                   review_page: bool = False,
+                  # grow each restored speck up to 16 px into touching pixels of damage probability above P: more dust out of focus on negatives, more picture painted in prints
+                  mask_grow: Annotated[float|None, dict(metavar='P')] = None,
                   out_format: str = 'same') -> dict:
     "Restore every image in `inputs` (files and folders) into `out_dir`; returns a summary (counts, failures, time, MP/s).\n\n`colorize`: False, True (the shipped colour model) or a colouriser folder."
     if isinstance(inputs, (str, Path)): inputs = [inputs]
     if mask_threshold is not None and not 0 < mask_threshold < 1:
         raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {mask_threshold}")
     if max_defect_size is not None and max_defect_size < 0: raise ValueError(f"max_defect_size must be >= 0, got {max_defect_size}")
-    tile_starts(tile, tile, overlap)   # a tile or overlap that is no multiple of 32 is refused before any work
+    tile_starts(tile, tile, overlap); _check_grow(mask_grow)   # refused before any work: a tile or overlap that is no multiple of 32, a bad --mask-grow
     pairs, problems = collect_inputs(inputs, out_dir, out_format=out_format, save_mask=save_mask, review=review)
     device = get_device(device)
     colorize_fn = None if colorize is False or colorize is None else \
@@ -485,7 +494,7 @@ def restore_paths(inputs, out_dir, model_dir=None,
         try:
             r = restore_file(src, None, model, tile=tile, overlap=overlap, device=device, precision=precision,
                              save_mask=save_mask, colorize=colorize_fn, out_path=dst, progress=progress and len(pairs) == 1,
-                             mask_threshold=mask_threshold, max_defect_size=max_defect_size, review=review, damage_tone=damage_tone,
+                             mask_threshold=mask_threshold, max_defect_size=max_defect_size, review=review, damage_tone=damage_tone, mask_grow=mask_grow,
                              out_format=out_format, on_result=page.add if page else None)
             done.append(r)
             if r['note'] and log: (bar.write if progress else log)(r['note'])

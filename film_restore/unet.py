@@ -23,11 +23,12 @@ from fastai.vision.core import imagenet_stats
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'DAMAGE_TONES', 'MAX_MASK_DILATE', 'REQUIRED_CONFIG', 'Restorer',
-           'dilate_mask', 'split_output', 'mask_groups', 'telea_fill', 'keep_damage_tone', 'dihedral', 'undo_dihedral',
-           'compact_body', 'build_restorer', 'layer_table', 'count_params', 'count_params_v1', 'count_frozen',
-           'restorer_splitter', 'freeze_encoder', 'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm',
-           'time_restorer', 'check_restorer_config', 'fit_weights', 'save_restorer', 'load_restorer']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'MASK_GROW_PX', 'DAMAGE_TONES', 'MAX_MASK_DILATE',
+           'REQUIRED_CONFIG', 'Restorer', 'dilate_mask', 'grow_mask', 'split_output', 'mask_groups', 'telea_fill',
+           'keep_damage_tone', 'dihedral', 'undo_dihedral', 'compact_body', 'build_restorer', 'layer_table',
+           'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder', 'unfreeze',
+           'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'check_restorer_config', 'fit_weights',
+           'save_restorer', 'load_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
 IMAGENET_MEAN, IMAGENET_STD = (tuple(s) for s in imagenet_stats)   # fastai's, as tuples
@@ -38,6 +39,7 @@ VIEWS = (1, 2, 4, 8)           # test-time views: none, a mirror, the four flips
 class Restorer(nn.Module):
     "A U-Net restorer: takes (B,n_in,H,W) in [0,1], normalises inside, returns (B,3,H,W) in `y_range`, or (B,4,H,W) when `aware`."
     damage_tone = 'both'   # which pieces of its mask the tiled restorer removes (see keep_damage_tone); load_restorer sets the config's
+    mask_grow = None       # a lower probability into which the cut's specks grow (see grow_mask); None: no growing
     def __init__(self, unet: nn.Module, aware: bool = False, y_range=(0., 1.), n_in: int = 3, mask_threshold: float | None = 0.5,
                  residual: bool = False, mask_dilate: int = 0, fill: str = 'network', views: int = 1):
         super().__init__()
@@ -65,7 +67,7 @@ class Restorer(nn.Module):
         new.to(self.mean.device).load_state_dict({k: v.clone() for k, v in self.state_dict().items()})
         for q, p in zip(new.parameters(), self.parameters()): q.requires_grad_(p.requires_grad)
         new.mask_threshold, new.mask_dilate, new.fill, new.views = self.mask_threshold, self.mask_dilate, self.fill, self.views
-        new.damage_tone = self.damage_tone
+        new.damage_tone, new.mask_grow = self.damage_tone, self.mask_grow
         memo[id(self)] = new
         return new.train(self.training)
 
@@ -84,8 +86,11 @@ class Restorer(nn.Module):
         return img, (out[:, 3:4].to(x.dtype) if self.aware else None)
 
     def hard_mask(self, logit, threshold: float | None = None):
-        "Where the aware model restores: `sigmoid(logit) > threshold` (default: `mask_threshold`), grown by `mask_dilate` pixels."
-        return dilate_mask(torch.sigmoid(logit) > (self.mask_threshold if threshold is None else threshold), self.mask_dilate)
+        "Where the aware model restores: `sigmoid(logit) > threshold` (default: `mask_threshold`), grown into `sigmoid(logit) > mask_grow` (see `grow_mask`) and by `mask_dilate` pixels."
+        p = torch.sigmoid(logit)
+        m = p > (self.mask_threshold if threshold is None else threshold)
+        if self.mask_grow is not None: m = grow_mask(m, p > self.mask_grow)
+        return dilate_mask(m, self.mask_dilate)
 
     def forward(self, x):
         img, logit = self.raw(x)
@@ -106,6 +111,18 @@ def dilate_mask(mask, radius: int = 0, inplace: bool = False):
         m = (mask if inplace and mask.dtype == bool and mask.flags.c_contiguous else np.ascontiguousarray(mask, dtype=bool).copy()).view(np.uint8)
         return cv2.dilate(m, np.ones((2 * radius + 1,) * 2, np.uint8), dst=m).view(bool)
     return F.max_pool2d(mask.float(), 2 * radius + 1, 1, radius) > 0
+
+# %% ../nbs/04_unet.ipynb #b81f2c44
+MASK_GROW_PX = 16   # px: how far a sure speck may grow into its soft edge (the largest dust out of focus is ~80 px)
+
+def grow_mask(seed, low, px: int = MASK_GROW_PX):
+    "`seed` grown, one pixel (8-connected) at a time and `px` times at most, into the pixels of `low` (both boolean, torch (B,1,H,W) or numpy HxW): hysteresis with a bounded reach. The seeds are always kept."
+    grown = seed.clone() if isinstance(seed, torch.Tensor) else np.array(seed, dtype=bool)
+    for _ in range(px):
+        more = dilate_mask(grown, 1) & low | seed
+        if (more == grown).all(): break       # nothing left within reach
+        grown = more
+    return grown
 
 # %% ../nbs/04_unet.ipynb #482c8342
 def split_output(out):
@@ -392,6 +409,7 @@ _CONFIG_RULES = {   # key: (is the value good?, what it must be)
     'widths': (lambda v: isinstance(v, list) and 1 <= len(v) <= 8 and all(_ints(1, 8192)(w) for w in v), 'a list of 1 to 8 channel counts'),
     'y_range': (lambda v: isinstance(v, list) and len(v) == 2 and all(map(_is_num, v)) and v[0] < v[1], 'a list [low, high], low < high'),
     'mask_threshold': (lambda v: v is None or _is_num(v) and 0 < v < 1, 'null or a number between 0 and 1 (exclusive)'),
+    'mask_grow': (lambda v: v is None or _is_num(v) and 0 < v < 1, 'null or a number between 0 and 1 (exclusive)'),
     'mask_dilate': (_ints(0, MAX_MASK_DILATE), f'a whole number of pixels from 0 to {MAX_MASK_DILATE}'),
     'max_defect_size': (lambda v: v is None or _is_int(v) and v >= 0, 'null or a whole number of pixels, 0 or more'),
     'fill': (lambda v: v in FILLS, f"one of {', '.join(FILLS)}"),
@@ -436,7 +454,7 @@ def save_restorer(model: Restorer, config: dict | None = None, folder='.') -> Pa
         raise ValueError("save_restorer: this model's weight norm was folded for inference (fold_weight_norm); save it before folding")
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     cfg, built = dict(config or {}), dict(getattr(model, 'config', {}))
-    for k in ('mask_threshold', 'mask_dilate', 'fill', 'views', 'damage_tone'):   # chosen after building (the cut is tuned for its views)
+    for k in ('mask_threshold', 'mask_dilate', 'fill', 'views', 'damage_tone', 'mask_grow'):   # chosen after building (the cut is tuned for its views)
         if hasattr(model, k): built[k] = getattr(model, k)
     clash = sorted(k for k in built if k in cfg and _jsonable(cfg[k]) != _jsonable(built[k]))
     if clash: raise ValueError(f"save_restorer: config {clash} contradict(s) how the model was built: {built}")
@@ -459,6 +477,7 @@ def load_restorer(folder, device='cpu'):
     except (ValueError, KeyError, TypeError, RuntimeError) as e: raise ValueError(f"{cfg_path}: describes no model that can be built ({error_line(e)})") from None
     fit_weights(model, state, pth, cfg_path)
     model.damage_tone = config.get('damage_tone', 'both')   # chosen on validation for this model, where its config says
+    model.mask_grow = config.get('mask_grow')               # hysteresis (grow_mask): None where its config has none
     if config.get('shippable') is False:   # its own training found it worse than leaving the scan alone
         warnings.warn(f"{folder}: this model did not beat doing nothing on its validation set (shippable: false in "
                       f"config.json); its results may be worse than the input", stacklevel=2)
