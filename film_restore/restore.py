@@ -99,17 +99,17 @@ def defects_larger_than(mask: np.ndarray, size: int, band: int = 1024) -> np.nda
 # %% ../nbs/09_restore.ipynb #2dd4a8eb
 def damage_mask(logits: np.ndarray, threshold: float = 0.5, dilate: int = 0, max_defect_size: int|None = None, grow: float|None = None) -> np.ndarray:
     "Pixels to restore: `sigmoid(logits) > threshold`, grown into `sigmoid(logits) > grow` (`unet.grow_mask`; None: not), less components over `max_defect_size` px (0/None: no limit), grown by `dilate` px."
-    _check_grow(grow)
-    if not 0 < threshold < 1: raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {threshold}")
+    _check_probability(threshold, 'the mask threshold'); _check_probability(grow, 'mask_grow')
     if max_defect_size is not None and max_defect_size < 0: raise ValueError(f"max_defect_size must be >= 0, got {max_defect_size}")
     logits = np.asarray(logits)
     return _finish_mask(logits > _logit_cut(threshold), dilate, max_defect_size, None if grow is None else logits > _logit_cut(grow))
 
 def _logit_cut(threshold: float) -> float: return math.log(threshold / (1 - threshold))   # sigmoid(l) > t  <=>  l > cut
 
-def _check_grow(grow):
-    if grow is not None and not 0 < grow < 1: raise ValueError(f"mask_grow must be between 0 and 1 (exclusive), got {grow}")
-    return grow
+def _check_probability(v, what: str):
+    "`v` if it is None or a probability strictly between 0 and 1, else a ValueError naming `what`."
+    if v is not None and not 0 < v < 1: raise ValueError(f"{what} must be between 0 and 1 (exclusive), got {v}")
+    return v
 
 def _finish_mask(mask: np.ndarray, dilate: int = 0, max_defect_size: int|None = None, low: np.ndarray|None = None) -> np.ndarray:
     "`damage_mask`'s work after the cut: grow into the lower cut `low` (None: not), drop components over `max_defect_size` px, grow by `dilate` px."
@@ -144,7 +144,7 @@ def _tiling_input(img) -> tuple[np.ndarray, float|None]:
 def _model_cut(model, mask_threshold: float|None = None, max_defect_size: int|None = None) -> tuple[float, int|None]:
     "`(threshold, max_defect_size)` of the cut: the arguments where given, else the model's own (threshold 0.5 without one)."
     thr = mask_threshold if mask_threshold is not None else (getattr(model, 'mask_threshold', None) or 0.5)
-    if not 0 < thr < 1: raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {thr}")
+    _check_probability(thr, 'the mask threshold')
     return thr, (max_defect_size if max_defect_size is not None else getattr(model, 'max_defect_size', None))
 
 # %% ../nbs/09_restore.ipynb #4ef37a98
@@ -181,7 +181,7 @@ def restore_array(model, img: np.ndarray, tile: int = 512, overlap: int = 64, de
     precision = precision or precision_for(device)
     model.eval()
     thr, mds = _model_cut(model, mask_threshold, max_defect_size)
-    grow = _check_grow(mask_grow if mask_grow is not None else getattr(model, 'mask_grow', None))
+    grow = _check_probability(mask_grow if mask_grow is not None else getattr(model, 'mask_grow', None), 'mask_grow')
     # the network's fill everywhere, before its own per-tile cut: the cut is made once, below, over the whole picture
     raw = model.raw if callable(getattr(model, 'raw', None)) else None
     Hp, Wp = _round_up(H), _round_up(W)
@@ -468,10 +468,9 @@ def restore_paths(inputs, out_dir, model_dir=None,
                   out_format: str = 'same') -> dict:
     "Restore every image in `inputs` (files and folders) into `out_dir`; returns a summary (counts, failures, time, MP/s).\n\n`colorize`: False, True (the shipped colour model) or a colouriser folder."
     if isinstance(inputs, (str, Path)): inputs = [inputs]
-    if mask_threshold is not None and not 0 < mask_threshold < 1:
-        raise ValueError(f"the mask threshold must be between 0 and 1 (exclusive), got {mask_threshold}")
+    _check_probability(mask_threshold, 'the mask threshold')
     if max_defect_size is not None and max_defect_size < 0: raise ValueError(f"max_defect_size must be >= 0, got {max_defect_size}")
-    tile_starts(tile, tile, overlap); _check_grow(mask_grow)   # refused before any work: a tile or overlap that is no multiple of 32, a bad --mask-grow
+    tile_starts(tile, tile, overlap); _check_probability(mask_grow, 'mask_grow')   # refused before any work: a tile or overlap that is no multiple of 32, a bad --mask-grow
     pairs, problems = collect_inputs(inputs, out_dir, out_format=out_format, save_mask=save_mask, review=review)
     device = get_device(device)
     colorize_fn = None if colorize is False or colorize is None else \
