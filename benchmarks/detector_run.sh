@@ -15,7 +15,7 @@
 # training patches on whose clean side the starting model marks the most are drawn HARD times as often
 # (`train --hard-negatives`). From leg 4 on, a marked pixel is one above the starting model's own tuned cut (its
 # config.json's mask_threshold, `training.mining_cut`), not above 0.5.
-# From leg 7 on, the real-sprites preset also draws dust out of focus on 40% of the damaged photos
+# From leg 7 on, the real-sprites preset also draws dust out of focus on 40% of the damaged photos (70% from leg 10)
 # (`damage.defocused_dust`: soft, faint, grain-free glows like the must-go dust of the real negative).
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.

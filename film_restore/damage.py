@@ -612,7 +612,8 @@ def _film_appearance(light, dark, rng, target: float, sprites=None, streaks: boo
 
 # %% ../nbs/02_damage.ipynb #f81d4411
 DEFOCUS_SIZE = (6, 80)   # px across, before the blur: from a soft speck to a clump or a hair out of focus
-DEFOCUS_P = 0.4          # the share of damaged training photos that also get dust out of focus
+DEFOCUS_P = 0.7          # the share of damaged training patches that also get dust out of focus; at 0.4 (standing
+                         # run, legs 7 to 9) the detector only half-saw the real clump
 
 def defocused_dust(img, rng, bank, n: int | None = None, bright: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     "`(damaged, opacity)`: `n` pieces of out-of-focus dust (real `bank` shapes, soft, faint and without grain) over `img` (HxWx3 float); `bright`: lifted towards white (default: three times in four) or pushed towards black."
