@@ -21,13 +21,13 @@ from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
 __all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE', 'SPRITE_SCALE',
-           'DEFOCUS_SIZE', 'DEFOCUS_P', 'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed',
-           'DamageResult', 'quantise8', 'composite', 'image_ssim', 'realistic_damage', 'thesis_damage', 'load_overlays',
-           'overlay_damage', 'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha',
-           'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip',
-           'film_streaks', 'stand_out', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites', 'defocused_dust',
-           'real_damage', 'parse_damage', 'synthesize_damage', 'UnsafeDatasetPath', 'dataset_path',
-           'check_dataset_paths', 'contact_sheet', 'build_dataset', 'build_data_cmd']
+           'DEFOCUS_SIZE', 'GLOW_SCALE', 'DEFOCUS_P', 'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG',
+           'stable_seed', 'DamageResult', 'quantise8', 'composite', 'image_ssim', 'realistic_damage', 'thesis_damage',
+           'load_overlays', 'overlay_damage', 'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes',
+           'artefact_alpha', 'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details',
+           'jpeg_roundtrip', 'film_streaks', 'stand_out', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites',
+           'defocused_dust', 'glow_change', 'real_damage', 'parse_damage', 'synthesize_damage', 'UnsafeDatasetPath',
+           'dataset_path', 'check_dataset_paths', 'contact_sheet', 'build_dataset', 'build_data_cmd']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -612,6 +612,7 @@ def _film_appearance(light, dark, rng, target: float, sprites=None, streaks: boo
 
 # %% ../nbs/02_damage.ipynb #f81d4411
 DEFOCUS_SIZE = (6, 80)   # px across, before the blur: from a soft speck to a clump or a hair out of focus
+GLOW_SCALE = 4.0         # px: the blur that hides the film's grain under the dust, and the scale at which its glow is seen
 DEFOCUS_P = 0.7          # the share of damaged training patches that also get dust out of focus; at 0.4 (standing
                          # run, legs 7 to 9) the detector only half-saw the real clump
 
@@ -629,9 +630,15 @@ def defocused_dust(img, rng, bank, n: int | None = None, bright: bool | None = N
         _paste(a, s, int(rng.integers(-s.shape[0] // 2, H)), int(rng.integers(-s.shape[1] // 2, W)), 1.0)
     bright = rng.random() < 0.75 if bright is None else bright
     img = np.asarray(img, np.float32)
-    under = cv2.GaussianBlur(img, (0, 0), 4)             # the film under the dust, its grain hidden
+    under = cv2.GaussianBlur(img, (0, 0), GLOW_SCALE)    # the film under the dust, its grain hidden
     tone = np.clip(under + np.float32(rng.uniform(0.03, 0.25) * (1 if bright else -1)), 0, 1)
     return img * (1 - a[..., None]) + tone * a[..., None], a
+
+# %% ../nbs/02_damage.ipynb #edf51e85
+def glow_change(damaged8, clean8, sigma: float = GLOW_SCALE) -> np.ndarray:
+    "How much a soft glow visibly changed each pixel (HxW float, 0 to 1): the largest per-channel difference between the two uint8 images once both are blurred by `sigma` px."
+    blur = lambda x: cv2.GaussianBlur(np.asarray(x, np.float32), (0, 0), sigma)
+    return np.abs(blur(damaged8) - blur(clean8)).max(axis=2) / 255
 
 # %% ../nbs/02_damage.ipynb #458e9179
 def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False, sprites=None, streaks: bool = False,
@@ -654,9 +661,10 @@ def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, 
     out = base * (1 - a_d[..., None]) + tone_d * a_d[..., None]
     out = out * (1 - a_t[..., None]) + tint * a_t[..., None]
     out = out * (1 - a_l[..., None]) + tone_l * a_l[..., None]
+    a_f = None
     if defocus and target > 0:
         rng_f = np.random.default_rng(stable_seed(seed, 'defocus'))
-        if rng_f.random() < DEFOCUS_P: out = defocused_dust(out, rng_f, bank)[0]
+        if rng_f.random() < DEFOCUS_P: out, a_f = defocused_dust(out, rng_f, bank)
     d8, c8 = quantise8(out), quantise8(base)
     if rng.random() < 0.5 if jpeg is None else jpeg:
         damaged_px = (d8 != c8).any(axis=2)
@@ -666,6 +674,9 @@ def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, 
     # the soft mask says how much each pixel *visibly* changed: a bright speck on a bright sky that moved a pixel by two
     # grey levels is marked (the mask stays exact) but weakly, so a detector can be taught to ignore what nobody can see
     change = np.abs(d8.astype(np.int16) - c8.astype(np.int16)).max(axis=2).astype(np.float32) / 255
+    if a_f is not None:   # under dust out of focus alone, only its glow is seen: the grain it hid is no mark to find
+        alone = (a_f > 0) & (a_l + a_d + a_t == 0)
+        change = np.where(alone, np.minimum(change, glow_change(d8, c8)), change)
     alpha = np.where(mask, np.maximum(change, 1 / 255), 0).astype(np.float32)
     return DamageResult(d8.astype(np.float32) / 255, alpha, mask, clean=c8.astype(np.float32) / 255)
 
