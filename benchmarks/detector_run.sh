@@ -18,7 +18,7 @@
 # From leg 7 on, the real-sprites preset also draws dust out of focus on 40% of the damaged photos (70% from leg 10)
 # (`damage.defocused_dust`: soft, faint, grain-free glows like the must-go dust of the real negative).
 # From leg 12 on, the soft mask under that dust scores only its glow (`damage.glow_change`), not the grain it hides.
-# Leg 14 ran with HARD=8 (legs 7 to 13: 4), to draw the round blobs the model marks on clean photos twice as often.
+# Legs 14 and 15 ran with HARD=8 (legs 7 to 13: 4), to draw the round blobs the model marks on clean photos twice as often.
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
