@@ -19,6 +19,8 @@
 # (`damage.defocused_dust`: soft, faint, grain-free glows like the must-go dust of the real negative).
 # From leg 12 on, the soft mask under that dust scores only its glow (`damage.glow_change`), not the grain it hides.
 # Legs 14 and 15 ran with HARD=8 (legs 7 to 13: 4), to draw the round blobs the model marks on clean photos twice as often.
+# Leg 16 starts from leg 14's weights (restored into models/detector_run from commit c8797d2: leg 15 was worse) and
+# runs with HARD=8 LR=3e-4: leg 14 overfit after its epoch 7 at 1e-3, so this leg fine-tunes gently on a new damage draw.
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
