@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Evaluate one leg of the detector's standing run (issue 22) the way benchmarks/detector_run.md reports it.
+#
+#   bash benchmarks/evaluate_leg.sh LEG [SHARED_DATA] [BEFORE]
+#
+# LEG: the leg just run; its weights are the run's latest (models/detector_run). SHARED_DATA (default ../shared/data)
+# holds old_photos_bw/, real_dusty_scan/, kodak24/, mcmaster18/ and cbsd68/. BEFORE: a model folder to compare with
+# on the must-go probe and the clean alarms (an earlier leg's weights, e.g. written with `git show`); default none.
+# Run it with the project's environment active (real_shapes.sh calls `film-restore`). About 10 minutes on two idle cores. Everything goes to runs/ (git-ignored):
+#   runs/legLEG_model          a copy of the leg's weights and config, so later legs do not overwrite what was measured
+#   runs/legLEG_model_d0       the same weights with mask_dilate 0, only when the leg's tuning chose a dilation: the
+#                              census counts restored regions over 100 px, so a 1 px dilation alone moves its counts
+#                              several times over; read both
+#   runs/census_legLEG[_d0]    the census of the old prints and the dusty negative (census.py); label every region it
+#                              calls unlabelled in benchmarks/census_labels.json, then `census.py --relabel`
+#   runs/clean_alarmsLEG       what the leg (and BEFORE) marks on the clean side of the leg's own validation patches
+#   runs/real_shapesLEG        the benchmark on Kodak24 and McMaster18 (real_shapes.sh)
+# It prints each result; the leg's log is runs/detector_run_legLEG.log.
+set -euo pipefail
+LEG=$1; SHARED=${2:-../shared/data}; BEFORE=${3:-}
+PY=${PYTHON:-python3}
+RUN=models/detector_run; MODEL=runs/leg${LEG}_model
+[ -f "$RUN/model.pth" ] || { echo "no weights in $RUN: run benchmarks/detector_run.sh $LEG first" >&2; exit 1; }
+mkdir -p "$MODEL"; cp "$RUN/model.pth" "$RUN/config.json" "$MODEL/"
+models=("$MODEL")
+dilate=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("mask_dilate") or 0)' "$MODEL/config.json")
+if [ "$dilate" != 0 ]; then
+  mkdir -p "${MODEL}_d0"; cp "$MODEL/model.pth" "${MODEL}_d0/"
+  $PY -c 'import json,sys; c=json.load(open(sys.argv[1])); c["mask_dilate"]=0; json.dump(c,open(sys.argv[2],"w"),indent=2)' \
+      "$MODEL/config.json" "${MODEL}_d0/config.json"
+  models+=("${MODEL}_d0")
+fi
+echo "== leg $LEG: $($PY -c 'import json,sys; c=json.load(open(sys.argv[1])); t=c["mask_tuning"][0] if c.get("mask_tuning") else {}; print("cut", c.get("mask_threshold"), "dilate", c.get("mask_dilate"), "tone", c.get("damage_tone"), "fill", c.get("fill"), "| validation F1", round(c["metrics"]["mask_f1"], 3), "| PSNR of restoring nothing", t.get("psnr"))' "$MODEL/config.json")"
+for m in "${models[@]}"; do
+  name=census_leg$LEG${m#"$MODEL"}                                # census_legLEG, census_legLEG_d0
+  echo "== census: $m -> runs/$name"
+  $PY benchmarks/census.py --data "$SHARED" --model "$m" --out "runs/$name" | grep -v '^wrote'
+done
+echo "== must-go probe"
+$PY benchmarks/must_go_probe.py --data "$SHARED" film_restore/weights/default ${BEFORE:+"$BEFORE"} "$MODEL"
+for m in ${BEFORE:+"$BEFORE"} "$MODEL"; do
+  echo "== clean alarms of $m on runs/run_data$LEG"
+  $PY benchmarks/clean_alarms.py --model "$m" --data "runs/run_data$LEG" --out "runs/clean_alarms$LEG/$(basename "$m")"
+done
+echo "== benchmark"
+MODEL=$MODEL bash benchmarks/real_shapes.sh "$SHARED" "runs/real_shapes$LEG" | tee "runs/real_shapes$LEG.log"
