@@ -21,6 +21,8 @@
 # Legs 14 and 15 ran with HARD=8 (legs 7 to 13: 4), to draw the round blobs the model marks on clean photos twice as often.
 # Leg 16 starts from leg 14's weights (restored into models/detector_run from commit c8797d2: leg 15 was worse) and
 # runs with HARD=8 LR=3e-4: leg 14 overfit after its epoch 7 at 1e-3, so this leg fine-tunes gently on a new damage draw.
+# Leg 17 starts from leg 14's weights again (restored the same way) with HARD=8 LR=3e-4 and CROPS=16: twice the distinct
+# crops of the same photos per leg, since legs 14 to 16 overfitted the training photos within a few epochs.
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
