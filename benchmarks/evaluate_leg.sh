@@ -6,7 +6,8 @@
 # LEG: the leg just run; its weights are the run's latest (models/detector_run). SHARED_DATA (default ../shared/data)
 # holds old_photos_bw/, real_dusty_scan/, kodak24/, mcmaster18/ and cbsd68/. BEFORE: a model folder to compare with
 # on the must-go probe and the clean alarms (an earlier leg's weights, e.g. written with `git show`); default none.
-# Run it with the project's environment active (real_shapes.sh calls `film-restore`). About 10 minutes on two idle cores. Everything goes to runs/ (git-ignored):
+# Run it with the project's environment active (real_shapes.sh calls `film-restore`). About 10 minutes on two idle
+# cores. Everything goes to runs/ (git-ignored):
 #   runs/legLEG_model          a copy of the leg's weights and config, so later legs do not overwrite what was measured
 #   runs/legLEG_model_d0       the same weights with mask_dilate 0, only when the leg's tuning chose a dilation: the
 #                              census counts restored regions over 100 px, so a 1 px dilation alone moves its counts
@@ -26,11 +27,18 @@ models=("$MODEL")
 dilate=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("mask_dilate") or 0)' "$MODEL/config.json")
 if [ "$dilate" != 0 ]; then
   mkdir -p "${MODEL}_d0"; cp "$MODEL/model.pth" "${MODEL}_d0/"
-  $PY -c 'import json,sys; c=json.load(open(sys.argv[1])); c["mask_dilate"]=0; json.dump(c,open(sys.argv[2],"w"),indent=2)' \
-      "$MODEL/config.json" "${MODEL}_d0/config.json"
+  $PY - "$MODEL/config.json" "${MODEL}_d0/config.json" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1])); c['mask_dilate'] = 0; json.dump(c, open(sys.argv[2], 'w'), indent=2)
+EOF
   models+=("${MODEL}_d0")
 fi
-echo "== leg $LEG: $($PY -c 'import json,sys; c=json.load(open(sys.argv[1])); t=c["mask_tuning"][0] if c.get("mask_tuning") else {}; print("cut", c.get("mask_threshold"), "dilate", c.get("mask_dilate"), "tone", c.get("damage_tone"), "fill", c.get("fill"), "| validation F1", round(c["metrics"]["mask_f1"], 3), "| PSNR of restoring nothing", t.get("psnr"))' "$MODEL/config.json")"
+$PY - "$MODEL/config.json" "$LEG" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1])); nothing = (c.get('mask_tuning') or [{}])[0].get('psnr')
+print(f"== leg {sys.argv[2]}: cut {c.get('mask_threshold')} dilate {c.get('mask_dilate')} tone {c.get('damage_tone')} "
+      f"fill {c.get('fill')} | validation F1 {c['metrics']['mask_f1']:.3f} | PSNR of restoring nothing {nothing}")
+EOF
 for m in "${models[@]}"; do
   name=census_leg$LEG${m#"$MODEL"}                                # census_legLEG, census_legLEG_d0
   echo "== census: $m -> runs/$name"
