@@ -23,6 +23,7 @@
 # runs with HARD=8 LR=3e-4: leg 14 overfit after its epoch 7 at 1e-3, so this leg fine-tunes gently on a new damage draw.
 # Leg 17 starts from leg 14's weights again (restored the same way) with HARD=8 LR=3e-4 and CROPS=16: twice the distinct
 # crops of the same photos per leg, since legs 14 to 16 overfitted the training photos within a few epochs.
+# Leg 18 repeats leg 17 (leg 14's weights, HARD=8 LR=3e-4 CROPS=16) as a full leg: 75 minutes of training, not 25.
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
