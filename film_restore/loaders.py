@@ -20,7 +20,7 @@ from fastai.data.block import DataBlock, TransformBlock, ColReader, ColSplitter
 from fastai.data.transforms import IntToFloatTensor
 from fastai.vision.core import PILBase, PILImage, TensorImage, TensorImageBase
 from fastai.vision.data import ImageBlock
-from fastai.vision.augment import AffineCoordTfm, Flip, Warp, Zoom, Brightness, Contrast, setup_aug_tfms
+from fastai.vision.augment import AffineCoordTfm, Flip, Dihedral, Warp, Zoom, Brightness, Contrast, setup_aug_tfms
 
 # %% auto #0
 __all__ = ['make_toy_dataset', 'read_split', 'test_items', 'TensorDamageMask', 'PILDamageMask', 'DamageMaskBlock',
@@ -141,9 +141,11 @@ def DamageMaskBlock():
     return TransformBlock(type_tfms=PILDamageMask.create, batch_tfms=IntToFloatTensor)
 
 # %% ../nbs/03_loaders.ipynb #bc6b9792
-def paired_aug_transforms(flip_p=0.5, warp=0.25, max_zoom=1.5, brightness=0.5, contrast=0.5, p_affine=0.75, p_lighting=0.75) -> list:
+def paired_aug_transforms(flip_p=0.5, warp=0.25, max_zoom=1.5, brightness=0.5, contrast=0.5, p_affine=0.75, p_lighting=0.75,
+                          flip_vert=False) -> list:
     "The dissertation's augmentation as fastai batch transforms (applied identically to damaged, clean and mask)."
-    tfms = [Flip(p=flip_p)]
+    # flip_vert: any of the eight flips and right-angle turns (fastai's Dihedral), as fastai's aug_transforms does; exact, no resampling
+    tfms = [Dihedral(p=flip_p) if flip_vert else Flip(p=flip_p)]
     if p_affine: tfms += [Warp(magnitude=warp, p=p_affine), Zoom(max_zoom=max_zoom, p=p_affine)]  # p_affine=0: no resampling at all
     if p_lighting: tfms += [Brightness(max_lighting=brightness, p=p_lighting), Contrast(max_lighting=contrast, p=p_lighting)]
     return setup_aug_tfms(tfms)

@@ -492,12 +492,15 @@ def _in_memory_setting(v):
 
 def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, frozen_epochs=10, unfrozen_epochs=20,
                   bs=None, lr=None, fast=None, pretrained='auto', seed=0, device=None, features=None, stability=None,
-                  limit=None, num_workers=None, in_memory='auto', hard_negatives: float = 0) -> AttrDict:
+                  limit=None, num_workers=None, in_memory='auto', hard_negatives: float = 0, flip_vert: bool = False) -> AttrDict:
     "What a run of `train_recipe` will do (its arguments are `train_recipe`'s), settled and checked before any work."
     if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
     if data is None or out is None: raise ValueError("train_recipe needs `data` (a built dataset) and `out` (a folder)")
     R = dict(RECIPES[recipe]); fast = is_fast() if fast is None else fast
     if hard_negatives and not R['aware']: raise ValueError(f"hard negatives are for aware recipes (aware, detector), not {recipe!r}")
+    if flip_vert:   # all eight flips and turns (lesson 3): a new dict, so that RECIPES stays as it is
+        aug = R.get('augment', True)
+        R['augment'] = dict(aug if isinstance(aug, dict) else {}, flip_vert=True)
     data, arch = Path(data), arch or R['arch']
     sizes = training_sizes(_available_sizes(data), sizes, fast=fast, data=data)   # refuses sizes the dataset lacks
     if fast:
@@ -742,7 +745,8 @@ def finish_model(learn, plan, stages, t_start: float, budget=None, keep_checkpoi
                   data=str(plan.data), seed=plan.seed, pretrained=str(plan.pretrained), encoder_imagenet=plan.encoder_imagenet,
                   vgg_features=plan.features, stability=plan.stability, mask_pos_weight=loss.mask_loss.pos_weight, lr=plan.lr,
                   precision=precision_for(plan.device), device=plan.device.type, stopped_early=bool(budget and budget.stopped),
-                  minutes=round((time.time() - t_start) / 60, 2), metrics=metrics, mask_tuning=tuning, shippable=shippable)
+                  minutes=round((time.time() - t_start) / 60, 2), augment=R.get('augment', True), metrics=metrics, mask_tuning=tuning,
+                  shippable=shippable)
     if not rank_distrib():   # several processes: rank 0 writes the model folder
         save_restorer(learn.model, config, plan.out)   # save_restorer adds how the model was built
         if not keep_checkpoints: shutil.rmtree(plan.out / 'checkpoints', ignore_errors=True)
@@ -777,11 +781,12 @@ def train_recipe(recipe: str = 'model3',           # the loss and model: one of 
                  mask_pos_weight: float | None = None,  # aware recipes: BCE weight of damaged pixels (default: the recipe's)
                  in_memory='auto',                 # decode the patches once and hold them in memory: auto (when they fit in a quarter of the RAM), yes, no
                  hard_negatives: float = 0,        # aware recipes: draw the training patches whose clean side the starting model marks this many times as often (0: off; 4 is usual)
+                 flip_vert: bool = False,          # also flip upside down and turn by right angles (lesson 3's `Dihedral`), not only left-right
                 ) -> Learner:
     "Train restorer `recipe` on the dataset at `data` into the model folder `out` with the dissertation's schedule."
     t_start = time.time()
     plan = plan_training(recipe, data, out, arch, sizes, frozen_epochs, unfrozen_epochs, bs, lr, fast, pretrained, seed, device,
-                         features, stability, limit, num_workers, in_memory, hard_negatives)
+                         features, stability, limit, num_workers, in_memory, hard_negatives, flip_vert)
     set_seed(seed, reproducible=True)
     model, loss = build_model_and_loss(plan, mask_pos_weight)
     start = start_schedule(plan, model, resume, epochs_scale)
