@@ -144,7 +144,7 @@ def DamageMaskBlock():
 def paired_aug_transforms(flip_p=0.5, warp=0.25, max_zoom=1.5, brightness=0.5, contrast=0.5, p_affine=0.75, p_lighting=0.75,
                           flip_vert=False) -> list:
     "The dissertation's augmentation as fastai batch transforms (applied identically to damaged, clean and mask)."
-    # flip_vert: any of the eight flips and right-angle turns (fastai's Dihedral), as fastai's aug_transforms does; exact, no resampling
+    # flip_vert: any of the eight flips and right-angle turns (fastai's Dihedral), as fastai's aug_transforms does; every pixel lands on a pixel, so nothing is softened
     tfms = [Dihedral(p=flip_p) if flip_vert else Flip(p=flip_p)]
     if p_affine: tfms += [Warp(magnitude=warp, p=p_affine), Zoom(max_zoom=max_zoom, p=p_affine)]  # p_affine=0: no resampling at all
     if p_lighting: tfms += [Brightness(max_lighting=brightness, p=p_lighting), Contrast(max_lighting=contrast, p=p_lighting)]
