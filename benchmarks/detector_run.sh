@@ -24,6 +24,8 @@
 # Leg 17 starts from leg 14's weights again (restored the same way) with HARD=8 LR=3e-4 and CROPS=16: twice the distinct
 # crops of the same photos per leg, since legs 14 to 16 overfitted the training photos within a few epochs.
 # Leg 18 repeats leg 17 (leg 14's weights, HARD=8 LR=3e-4 CROPS=16) as a full leg: 75 minutes of training, not 25.
+# Leg 19 goes on from leg 18's weights (still improving at its last epoch) with TRAIN_ARGS=--flip-vert: all eight flips
+# and right-angle turns of each patch, so the same photos give more distinct views.
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
