@@ -26,7 +26,7 @@
 # Leg 18 repeats leg 17 (leg 14's weights, HARD=8 LR=3e-4 CROPS=16) as a full leg: 75 minutes of training, not 25.
 # Leg 19 goes on from leg 18's weights (still improving at its last epoch) with TRAIN_ARGS=--flip-vert: all eight flips
 # and right-angle turns of each patch, so the same photos give more distinct views.
-# Leg 20 goes on from leg 19's weights (best validation loss at its last epoch) with the same recipe, 75 minutes.
+# Leg 20 goes on from leg 19's weights (best validation loss at its last epoch) with the same recipe, 65 minutes.
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
