@@ -31,15 +31,16 @@ from fastcore.foundation import L
 from fastcore.basics import AttrDict
 
 # %% auto #0
-__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'CLEAN_SSIM_FLOOR', 'DDP_TOL',
-           'HARD_NEGATIVE_CUT', 'HARD_NEGATIVE_BOOST', 'HARD_NEGATIVE_SHARE', 'MEMORY_SHARE', 'stage_bs', 'plan_stages',
-           'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger', 'Checkpoint',
-           'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut', 'tune_damage_tone',
-           'training_sizes', 'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL', 'RankZeroWrites',
-           'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN', 'equivalence_run',
-           'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'false_alarm_pixels', 'mining_cut',
-           'hard_negative_weights', 'patches_in_memory', 'stage_dls', 'build_model_and_loss', 'start_schedule',
-           'make_learner', 'seconds_per_image', 'budget_schedule', 'fit_stage', 'finish_model', 'train_recipe']
+__all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE_PSNR_CAP', 'CLEAN_SSIM_FLOOR', 'TONE_WIN_SE',
+           'DDP_TOL', 'HARD_NEGATIVE_CUT', 'HARD_NEGATIVE_BOOST', 'HARD_NEGATIVE_SHARE', 'MEMORY_SHARE', 'stage_bs',
+           'plan_stages', 'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger',
+           'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut',
+           'tune_damage_tone', 'training_sizes', 'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL',
+           'RankZeroWrites', 'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN',
+           'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'false_alarm_pixels',
+           'mining_cut', 'hard_negative_weights', 'patches_in_memory', 'stage_dls', 'build_model_and_loss',
+           'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule', 'fit_stage', 'finish_model',
+           'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -253,9 +254,10 @@ def choose_mask_cut(model, dl, fills=('network',)) -> tuple[list[dict], bool]:
     chosen = next(r for r in table[1:] if (r['threshold'], r['dilate'], r['fill']) == (thr, dil, fill))
     print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px, {fill} fill "
           f"({chosen['psnr']:.2f} dB; clean photos kept at SSIM {chosen.get('clean_ssim', 'not measured')})")
-    model.damage_tone, tones = tune_damage_tone(model, dl)
+    model.damage_tone, tones, (gain, se) = tune_damage_tone(model, dl)
     table = table + [dict(threshold=thr, dilate=dil, fill=fill, damage_tone=t, psnr=v) for t, v in tones.items() if t != 'both']
-    print(f"damage tone chosen on validation: {model.damage_tone} ({', '.join(f'{t} {v:.2f} dB' for t, v in tones.items())})")
+    print(f"damage tone chosen on validation: {model.damage_tone} ({', '.join(f'{t} {v:.2f} dB' for t, v in tones.items())}; "
+          f"both against the better single tone {gain:+.3f} dB a patch, standard error {se:.3f})")
     best, noop = max(r['psnr'] for r in table[1:]), table[0]['psnr']
     shippable = best > noop   # a model that does worse than leaving the scan alone must not be shipped
     if not shippable:
@@ -264,20 +266,25 @@ def choose_mask_cut(model, dl, fills=('network',)) -> tuple[list[dict], bool]:
     return table, shippable
 
 # %% ../nbs/06_training.ipynb #2826f34d
-def tune_damage_tone(model, dl, max_batches: int | None = None) -> tuple[str, dict]:
-    "The damage tone ('both', 'bright' or 'dark') that gives `model`'s own cut the best mean PSNR over the batches of `dl`, and each tone's PSNR."
-    sums, n = {t: 0. for t in DAMAGE_TONES}, 0
+TONE_WIN_SE = 2.0   # both tones must beat the better single tone by this many standard errors of the per-patch gain
+
+def tune_damage_tone(model, dl, max_batches: int | None = None) -> tuple[str, dict, tuple[float, float]]:
+    "The damage tone ('both', 'bright' or 'dark') for `model`'s own cut on the batches of `dl`, each tone's mean PSNR, and the mean gain in dB of both over the better single tone with its standard error."
+    per = {t: [] for t in DAMAGE_TONES}
     for x, clean, img, logit in _network_outputs(model, dl, max_batches):
         cut = dilate_mask(torch.sigmoid(logit) > model.mask_threshold, model.mask_dilate)
         x_np, cut_np = x.permute(0, 2, 3, 1).cpu().numpy(), cut[:, 0].cpu().numpy()
-        n += len(x)
         for tone in DAMAGE_TONES:
             kept = torch.from_numpy(np.stack([keep_damage_tone(a, m, tone) for a, m in zip(x_np, cut_np)]))[:, None].to(x.device)
-            sums[tone] += psnr_per_image(_fill_batch(model.fill, img, x, kept), clean, cap=TUNE_PSNR_CAP).sum().item()
-    if not n: raise ValueError("tune_damage_tone: the DataLoader gave no batches")
-    scores = {t: round(v / n, 3) for t, v in sums.items()}
-    return max(DAMAGE_TONES, key=lambda t: (scores[t], t == 'both')), scores
-
+            per[tone].append(psnr_per_image(_fill_batch(model.fill, img, x, kept), clean, cap=TUNE_PSNR_CAP).double().cpu())
+    if not per['both']: raise ValueError("tune_damage_tone: the DataLoader gave no batches")
+    per = {t: torch.cat(v) for t, v in per.items()}
+    scores = {t: round(v.mean().item(), 3) for t, v in per.items()}
+    single = max((t for t in DAMAGE_TONES if t != 'both'), key=lambda t: per[t].mean().item())
+    gain = per['both'] - per[single]   # paired: the same patches, restored two ways
+    se = (gain.std() / len(gain) ** 0.5).item() if len(gain) > 1 else 0.
+    tone = 'both' if gain.mean().item() > TONE_WIN_SE * se else single
+    return tone, scores, (round(gain.mean().item(), 3), round(se, 3))
 
 # %% ../nbs/06_training.ipynb #07baa821
 def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') -> tuple[int, ...]:
