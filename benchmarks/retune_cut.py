@@ -35,6 +35,7 @@ def main():
         print(f"damage tone: {was} -> {model.damage_tone} ({', '.join(f'{t} {v:.3f} dB' for t, v in tones.items())}; "
               f"both against the better single tone {gain:+.3f} dB a patch, standard error {se:.3f})")
         keep = {k: v for k, v in cfg.items() if k not in ('views', 'damage_tone')}
+        shippable = cfg.get('shippable')
     else:
         table, shippable = choose_mask_cut(model, dl, fills=fills)
         keep = {k: v for k, v in cfg.items() if k not in ('mask_threshold', 'mask_dilate', 'fill', 'views', 'damage_tone')}
