@@ -8,13 +8,14 @@ the model's `config.json` (`mask_threshold`, `mask_dilate`, `fill`, `views`, `da
 atomically; the weights
 are not touched. `--views N` tunes the cut for N test-time views (lesson 4's `Restorer.views`); `--out` writes the
 retuned model to a new folder instead. `--tone-only` keeps the model's cut and fill and chooses only the damage tone
-again (lesson 6's `tune_damage_tone`), for a model tuned before the tone rule changed.
+again (lesson 6's `tune_damage_tone`), for a model tuned before the tone rule changed; it refuses `--views`, since the
+kept cut was tuned for the model's own views.
 """
 import argparse, json
 from pathlib import Path
 
 from film_restore.loaders import get_dls
-from film_restore.training import choose_mask_cut, tune_damage_tone, RECIPES
+from film_restore.training import choose_mask_cut, tune_damage_tone, tone_report, RECIPES
 from film_restore.unet import load_restorer, save_restorer
 
 
@@ -25,6 +26,8 @@ def main():
     ap.add_argument('--out', default=None, help='write the retuned model here (default: over MODEL_DIR)')
     ap.add_argument('--tone-only', action='store_true', help="keep the model's cut and fill; choose only the damage tone")
     a = ap.parse_args()
+    if a.tone_only and a.views is not None:   # the kept cut was tuned for the model's own views, not for these
+        ap.error("--tone-only keeps the model's cut, tuned for its own views; to tune for --views, leave out --tone-only")
     model, cfg = load_restorer(a.model)
     if a.views is not None: model.views = a.views
     fills = RECIPES.get(cfg.get('recipe'), {}).get('tune_fills', ('network',))
@@ -32,8 +35,7 @@ def main():
     if a.tone_only:
         was = model.damage_tone
         model.damage_tone, tones, (gain, se) = tune_damage_tone(model, dl)
-        print(f"damage tone: {was} -> {model.damage_tone} ({', '.join(f'{t} {v:.3f} dB' for t, v in tones.items())}; "
-              f"both against the better single tone {gain:+.3f} dB a patch, standard error {se:.3f})")
+        print(f"damage tone: {was} -> {model.damage_tone} ({tone_report(tones, (gain, se))})")
         keep = {k: v for k, v in cfg.items() if k not in ('views', 'damage_tone')}
         shippable = cfg.get('shippable')
     else:

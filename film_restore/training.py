@@ -35,12 +35,12 @@ __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE
            'DDP_TOL', 'HARD_NEGATIVE_CUT', 'HARD_NEGATIVE_BOOST', 'HARD_NEGATIVE_SHARE', 'MEMORY_SHARE', 'stage_bs',
            'plan_stages', 'fit_to_budget', 'TimeBudget', 'prediction_grid', 'EpochPictures', 'StageCSVLogger',
            'Checkpoint', 'save_checkpoint', 'fit_one_cycle_from', 'tune_mask_cut', 'choose_mask_cut',
-           'tune_damage_tone', 'training_sizes', 'is_distributed', 'rank_device', 'end_distributed', 'CPUDistributedDL',
-           'RankZeroWrites', 'distributed_context', 'equivalence_batches', 'launch_order', 'StepLosses', 'FrozenBN',
-           'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training', 'false_alarm_pixels',
-           'mining_cut', 'hard_negative_weights', 'patches_in_memory', 'stage_dls', 'build_model_and_loss',
-           'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule', 'fit_stage', 'finish_model',
-           'train_recipe']
+           'tune_damage_tone', 'tone_report', 'training_sizes', 'is_distributed', 'rank_device', 'end_distributed',
+           'CPUDistributedDL', 'RankZeroWrites', 'distributed_context', 'equivalence_batches', 'launch_order',
+           'StepLosses', 'FrozenBN', 'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training',
+           'false_alarm_pixels', 'mining_cut', 'hard_negative_weights', 'patches_in_memory', 'stage_dls',
+           'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule',
+           'fit_stage', 'finish_model', 'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -256,8 +256,7 @@ def choose_mask_cut(model, dl, fills=('network',)) -> tuple[list[dict], bool]:
           f"({chosen['psnr']:.2f} dB; clean photos kept at SSIM {chosen.get('clean_ssim', 'not measured')})")
     model.damage_tone, tones, (gain, se) = tune_damage_tone(model, dl)
     table = table + [dict(threshold=thr, dilate=dil, fill=fill, damage_tone=t, psnr=v) for t, v in tones.items() if t != 'both']
-    print(f"damage tone chosen on validation: {model.damage_tone} ({', '.join(f'{t} {v:.2f} dB' for t, v in tones.items())}; "
-          f"both against the better single tone {gain:+.3f} dB a patch, standard error {se:.3f})")
+    print(f"damage tone chosen on validation: {model.damage_tone} ({tone_report(tones, (gain, se))})")
     best, noop = max(r['psnr'] for r in table[1:]), table[0]['psnr']
     shippable = best > noop   # a model that does worse than leaving the scan alone must not be shipped
     if not shippable:
@@ -285,6 +284,13 @@ def tune_damage_tone(model, dl, max_batches: int | None = None) -> tuple[str, di
     se = (gain.std() / len(gain) ** 0.5).item() if len(gain) > 1 else 0.
     tone = 'both' if gain.mean().item() > TONE_WIN_SE * se else single
     return tone, scores, (round(gain.mean().item(), 3), round(se, 3))
+
+# %% ../nbs/06_training.ipynb #9c3d4f21
+def tone_report(scores: dict, gain_se: tuple[float, float]) -> str:
+    "What `tune_damage_tone` saw, in words: each tone's mean PSNR and the gain of both over the better single tone."
+    gain, se = gain_se
+    return (f"{', '.join(f'{t} {v:.3f} dB' for t, v in scores.items())}; "
+            f"both against the better single tone {gain:+.3f} dB a patch, standard error {se:.3f}")
 
 # %% ../nbs/06_training.ipynb #07baa821
 def training_sizes(avail, sizes=None, fast: bool = False, data='the dataset') -> tuple[int, ...]:
