@@ -34,8 +34,8 @@ def main():
     dl = get_dls(a.data, a.size, bs=16, num_workers=0, augment=False).valid
     if a.tone_only:
         was = model.damage_tone
-        model.damage_tone, tones, (gain, se) = tune_damage_tone(model, dl)
-        print(f"damage tone: {was} -> {model.damage_tone} ({tone_report(tones, (gain, se))})")
+        model.damage_tone, tones, gain_se = tune_damage_tone(model, dl, progress=True)
+        print(f"damage tone: {was} -> {model.damage_tone} ({tone_report(tones, gain_se)})")
         keep = {k: v for k, v in cfg.items() if k not in ('views', 'damage_tone')}
         shippable = cfg.get('shippable')
     else:

@@ -10,13 +10,14 @@ Docs: https://film-restore.github.io/film_restore/training.html.md"""
 from __future__ import annotations
 import os, sys, json, time, shutil, argparse
 from functools import partial
+from itertools import islice
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 # film_restore first: its core silences the torch.jit notice that fastai gives at import (lesson 0)
 from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
-                               diff_image, tensor2image, weights_available, error_line, load_weights, shown_path, ssim)
+                               diff_image, tensor2image, weights_available, error_line, load_weights, shown_path, ssim, progress_bar)
 from .loaders import get_dls, memory_dls, memory_patches, read_split, MemoryPatches
 from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES, fit_weights
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
@@ -206,21 +207,23 @@ def _raw(model, x):
     with torch.inference_mode(), autocast(x.device): img, logit = model.raw(x)
     return img.float().clamp(0, 1), logit.float()
 
-def _network_outputs(model, dl, max_batches: int | None = None):
-    "For each batch of `dl` (the first `max_batches`): `(input, clean, fill clamped to [0, 1], damage logit)`, float, no gradients."
+def _network_outputs(model, dl, max_batches: int | None = None, progress: str | None = None):
+    "For each batch of `dl` (the first `max_batches`): `(input, clean, fill clamped to [0, 1], damage logit)`, float, no gradients; a progress bar labelled `progress` if given."
     model.eval()
     device = next(model.parameters()).device
-    for i, b in enumerate(dl):
-        if max_batches and i >= max_batches: break
+    batches = islice(dl, max_batches) if max_batches else dl
+    total = min(len(dl), max_batches or len(dl)) if hasattr(dl, '__len__') else None
+    # a leg's validation set takes some twenty minutes to tune on a CPU: say how far it has got, once a minute in a log
+    for b in progress_bar(batches, total=total, desc=progress or '', unit='batch', disable=progress is None, log_every=60.):
         x, clean = (t.as_subclass(torch.Tensor).float().to(device) for t in b[:2])
         yield x, clean, *_raw(model, x)
 
 def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fills=('network',),
-                  max_batches: int | None = None, clean_floor: float | None = CLEAN_SSIM_FLOOR) -> tuple[float, int, str, list[dict]]:
-    "The `(mask_threshold, mask_dilate, fill, table)` of an aware model with the best mean PSNR over the batches of `dl`, among the cuts that keep the mean SSIM of the batches' clean sides, restored, at least `clean_floor` (None: no floor)."
+                  max_batches: int | None = None, clean_floor: float | None = CLEAN_SSIM_FLOOR, progress: bool = False) -> tuple[float, int, str, list[dict]]:
+    "The `(mask_threshold, mask_dilate, fill, table)` of an aware model with the best mean PSNR over the batches of `dl`, among the cuts that keep the mean SSIM of the batches' clean sides, restored, at least `clean_floor` (None: no floor); `progress` shows a bar."
     keys = [(t, d, f) for f in fills for t in thresholds for d in dilations]
     sums, calm, base, n = {k: 0. for k in keys}, {k: 0. for k in keys}, 0., 0
-    for x, clean, img, logit in _network_outputs(model, dl, max_batches):
+    for x, clean, img, logit in _network_outputs(model, dl, max_batches, 'tune mask cut' if progress else None):
         p = torch.sigmoid(logit)
         base += psnr_per_image(x, clean, cap=TUNE_PSNR_CAP).sum().item(); n += len(x)
         for t, d, f in keys: sums[t, d, f] += psnr_per_image(_fill_batch(f, img, x, dilate_mask(p > t, d)), clean, cap=TUNE_PSNR_CAP).sum().item()
@@ -247,16 +250,16 @@ def tune_mask_cut(model, dl, thresholds=TUNE_THRESHOLDS, dilations=(0, 1, 2), fi
               f"(threshold {best['threshold']}, clean SSIM {best['clean_ssim']})")
     return best['threshold'], best['dilate'], best['fill'], table
 
-def choose_mask_cut(model, dl, fills=('network',)) -> tuple[list[dict], bool]:
+def choose_mask_cut(model, dl, fills=('network',), progress: bool = True) -> tuple[list[dict], bool]:
     "Set `model`'s mask threshold, dilation and fill to the best of `tune_mask_cut` on `dl`; returns `(table, shippable)`."
-    thr, dil, fill, table = tune_mask_cut(model, dl, fills=fills)
+    thr, dil, fill, table = tune_mask_cut(model, dl, fills=fills, progress=progress)
     model.mask_threshold, model.mask_dilate, model.fill = thr, dil, fill
     chosen = next(r for r in table[1:] if (r['threshold'], r['dilate'], r['fill']) == (thr, dil, fill))
     print(f"mask cut chosen on validation: threshold {thr}, dilation {dil} px, {fill} fill "
           f"({chosen['psnr']:.2f} dB; clean photos kept at SSIM {chosen.get('clean_ssim', 'not measured')})")
-    model.damage_tone, tones, (gain, se) = tune_damage_tone(model, dl)
+    model.damage_tone, tones, gain_se = tune_damage_tone(model, dl, progress=progress)
     table = table + [dict(threshold=thr, dilate=dil, fill=fill, damage_tone=t, psnr=v) for t, v in tones.items() if t != 'both']
-    print(f"damage tone chosen on validation: {model.damage_tone} ({tone_report(tones, (gain, se))})")
+    print(f"damage tone chosen on validation: {model.damage_tone} ({tone_report(tones, gain_se)})")
     best, noop = max(r['psnr'] for r in table[1:]), table[0]['psnr']
     shippable = best > noop   # a model that does worse than leaving the scan alone must not be shipped
     if not shippable:
@@ -267,10 +270,10 @@ def choose_mask_cut(model, dl, fills=('network',)) -> tuple[list[dict], bool]:
 # %% ../nbs/06_training.ipynb #2826f34d
 TONE_WIN_SE = 2.0   # both tones must beat the better single tone by this many standard errors of the per-patch gain
 
-def tune_damage_tone(model, dl, max_batches: int | None = None) -> tuple[str, dict, tuple[float, float]]:
+def tune_damage_tone(model, dl, max_batches: int | None = None, progress: bool = False) -> tuple[str, dict, tuple[float, float]]:
     "The damage tone ('both', 'bright' or 'dark') for `model`'s own cut on the batches of `dl`, each tone's mean PSNR, and the mean gain in dB of both over the better single tone with its standard error."
     per = {t: [] for t in DAMAGE_TONES}
-    for x, clean, img, logit in _network_outputs(model, dl, max_batches):
+    for x, clean, img, logit in _network_outputs(model, dl, max_batches, 'tune damage tone' if progress else None):
         cut = dilate_mask(torch.sigmoid(logit) > model.mask_threshold, model.mask_dilate)
         x_np, cut_np = x.permute(0, 2, 3, 1).cpu().numpy(), cut[:, 0].cpu().numpy()
         for tone in DAMAGE_TONES:
