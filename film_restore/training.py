@@ -19,7 +19,7 @@ import torch
 from .core import (atomic_write, save_figure, get_device, precision_for, precision_callbacks, plain_bars, pretrained_off, autocast, is_fast, show_images,
                                diff_image, tensor2image, weights_available, error_line, load_weights, shown_path, ssim, progress_bar)
 from .loaders import get_dls, memory_dls, memory_patches, read_split, MemoryPatches
-from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES, fit_weights
+from .unet import build_restorer, split_output, restorer_splitter, save_restorer, load_restorer, dilate_mask, telea_fill, keep_damage_tone, DAMAGE_TONES, fit_weights, deepen_weights
 from .losses import VISIBLE_CHANGE, make_loss, StabilityLoss, restore_metrics, LossTerm, psnr_per_image
 from fastai.learner import Learner, load_model
 from fastai.optimizer import Adam
@@ -39,9 +39,9 @@ __all__ = ['RECIPES', 'DEFAULT_SIZES', 'FAST_SETTINGS', 'TUNE_THRESHOLDS', 'TUNE
            'tune_damage_tone', 'tone_report', 'training_sizes', 'is_distributed', 'rank_device', 'end_distributed',
            'CPUDistributedDL', 'RankZeroWrites', 'distributed_context', 'equivalence_batches', 'launch_order',
            'StepLosses', 'FrozenBN', 'equivalence_run', 'loss_gap', 'param_gap', 'launch_equivalence', 'plan_training',
-           'false_alarm_pixels', 'mining_cut', 'hard_negative_weights', 'patches_in_memory', 'stage_dls',
-           'build_model_and_loss', 'start_schedule', 'make_learner', 'seconds_per_image', 'budget_schedule',
-           'fit_stage', 'finish_model', 'train_recipe']
+           'false_alarm_pixels', 'start_config', 'mining_cut', 'hard_negative_weights', 'patches_in_memory',
+           'stage_dls', 'build_model_and_loss', 'start_depth', 'start_schedule', 'make_learner', 'seconds_per_image',
+           'budget_schedule', 'fit_stage', 'finish_model', 'train_recipe']
 
 # %% ../nbs/06_training.ipynb #f0a33638
 RECIPES = {
@@ -508,7 +508,8 @@ def _in_memory_setting(v):
 
 def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, frozen_epochs=10, unfrozen_epochs=20,
                   bs=None, lr=None, fast=None, pretrained='auto', seed=0, device=None, features=None, stability=None,
-                  limit=None, num_workers=None, in_memory='auto', hard_negatives: float = 0, flip_vert: bool = False) -> AttrDict:
+                  limit=None, num_workers=None, in_memory='auto', hard_negatives: float = 0, flip_vert: bool = False,
+                  depth: int = 0) -> AttrDict:
     "What a run of `train_recipe` will do (its arguments are `train_recipe`'s), settled and checked before any work."
     if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
     if data is None or out is None: raise ValueError("train_recipe needs `data` (a built dataset) and `out` (a folder)")
@@ -518,6 +519,7 @@ def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, f
         aug = R.get('augment', True)
         R['augment'] = dict(aug if isinstance(aug, dict) else {}, flip_vert=True)
     data, arch = Path(data), arch or R['arch']
+    if depth and arch != 'compact': raise ValueError(f"depth adds residual blocks to the compact encoder (lesson 4), not to {arch}")
     sizes = training_sizes(_available_sizes(data), sizes, fast=fast, data=data)   # refuses sizes the dataset lacks
     if fast:
         frozen_epochs, unfrozen_epochs = FAST_SETTINGS['frozen_epochs'], FAST_SETTINGS['unfrozen_epochs']
@@ -530,7 +532,7 @@ def plan_training(recipe='model3', data=None, out=None, arch=None, sizes=None, f
                     fast=fast, pretrained=pretrained, seed=seed, device=device, features=bool(feats), limit=limit,
                     stability=R['stability'] if stability is None else stability, num_workers=num_workers,
                     encoder_imagenet=_encoder_pretrained(arch, pretrained), in_memory=_in_memory_setting(in_memory),
-                    hard_negatives=float(hard_negatives or 0))
+                    hard_negatives=float(hard_negatives or 0), depth=int(depth or 0))
 
 # %% ../nbs/06_training.ipynb #b1ba966b
 HARD_NEGATIVE_CUT = 0.5   # mining counts a pixel when the model thinks damage more likely than not there
@@ -548,12 +550,16 @@ def false_alarm_pixels(model, patches, bs: int = 16, threshold: float = HARD_NEG
     return torch.cat(counts).numpy().astype(np.int64) if counts else np.zeros(0, np.int64)
 
 # %% ../nbs/06_training.ipynb #800612fc
+def start_config(start=None) -> dict:
+    "The config.json of the model a run starts from (`start`: its folder or its model.pth); {} when there is none."
+    if start is None: return {}
+    cfg = Path(start) / 'config.json' if Path(start).is_dir() else Path(start).with_name('config.json')
+    try: return json.loads(cfg.read_text()) if cfg.exists() else {}
+    except json.JSONDecodeError as e: raise ValueError(f"{cfg}: not a model configuration ({e})") from None
+
 def mining_cut(start=None) -> float:
     "The probability above which hard-negative mining counts a clean pixel: the `mask_threshold` in the starting model's config.json (`start`: its folder or model.pth), else `HARD_NEGATIVE_CUT`."
-    if start is None: return HARD_NEGATIVE_CUT
-    cfg = Path(start) / 'config.json' if Path(start).is_dir() else Path(start).with_name('config.json')
-    try: cut = json.loads(cfg.read_text()).get('mask_threshold') if cfg.exists() else None
-    except json.JSONDecodeError as e: raise ValueError(f"{cfg}: not a model configuration ({e})") from None
+    cut = start_config(start).get('mask_threshold')
     return float(cut) if cut is not None else HARD_NEGATIVE_CUT
 
 # %% ../nbs/06_training.ipynb #361a15e8
@@ -613,7 +619,8 @@ def stage_dls(plan, stage: dict, model=None):
 def build_model_and_loss(plan, mask_pos_weight=None):
     "The recipe's restorer and its loss, for `plan` (seed first: the restorer's first weights are random)."
     R = plan.R
-    model = build_restorer(arch=plan.arch, pretrained=plan.pretrained, aware=R['aware'], residual=R.get('residual', False))
+    model = build_restorer(arch=plan.arch, pretrained=plan.pretrained, aware=R['aware'], residual=R.get('residual', False),
+                           depth=plan.get('depth', 0))
     loss = make_loss(R['loss'], pretrained=plan.pretrained, features=plan.features, mask_wgt=R['mask_wgt'],
                      mask_pos_weight=R.get('mask_pos_weight') if mask_pos_weight is None else mask_pos_weight,
                      mask_dice_wgt=R.get('mask_dice_wgt', 1.0), mask_target=R.get('mask_target', 1 / 512),
@@ -634,8 +641,20 @@ def _load_start_weights(model, resume, what: str = 'model'):
     "Load a finished `what`'s weights (its folder or its model.pth) into `model` (lesson 8's colouriser starts the same way)."
     src = Path(resume); src = src / 'model.pth' if src.is_dir() else src
     if not src.exists(): raise FileNotFoundError(f"{resume}: neither an interrupted run (checkpoints/state.json) nor a {what} (model.pth)")
-    fit_weights(model, load_weights(src, f'weights this {what} can load'), src, 'the recipe')   # one line each, torch's words whole
+    state = load_weights(src, f'weights this {what} can load')
+    have, want = start_config(src).get('depth', 0), getattr(model, 'config', {}).get('depth', 0)
+    if want > have:   # a deeper encoder than the start's: its added blocks begin as the identity (lesson 4's deepen_restorer)
+        deepen_weights(model, state, src, 'the recipe')
+        print(f"starting from the weights in {shown_path(src)}, its encoder deepened from {have} to {want} residual blocks a stage")
+        return
+    fit_weights(model, state, src, 'the recipe')   # one line each, torch's words whole
     print(f"starting from the weights in {shown_path(src)}")
+
+def start_depth(resume=None) -> int:
+    "The compact encoder's `depth` in what `resume` names: an interrupted run's (its state.json) or a finished model's (its config.json); 0 if neither says."
+    if resume is None: return 0
+    _, state = _find_state(resume)
+    return int((state if state is not None else start_config(resume)).get('depth', 0))
 
 def start_schedule(plan, model, resume=None, epochs_scale: float = 1.0) -> AttrDict:
     "The stages to run and where to start: an interrupted run's own, else a fresh plan (from a finished model's weights if `resume` names one)."
@@ -734,7 +753,7 @@ def fit_stage(learn, plan, st: dict, stages, s0: int = 0, global_epoch: int = 0,
     if best is not None:                    # resumed inside a stage: keep its best so far, if its file is still there
         saver.reset_on_fit, saver.best = False, best
         if not (learn.path / 'checkpoints' / 'best.pth').exists(): saver.best = None
-    run = dict(stages=stages, recipe=plan.recipe, arch=plan.arch, seed=plan.seed, data=str(plan.data))
+    run = dict(stages=stages, recipe=plan.recipe, arch=plan.arch, seed=plan.seed, data=str(plan.data), depth=plan.get('depth', 0))
     stage_cbs = [saver, StageCSVLogger('log.csv', st['stage'], st['size'], st['frozen'], global_epoch),
                  EpochPictures(plan.out / 'epochs', learn.dls.valid.one_batch(), st['stage'], global_epoch, n=n_pictures),
                  Checkpoint(dict(run, stage=st['stage']), s0)]
@@ -798,11 +817,13 @@ def train_recipe(recipe: str = 'model3',           # the loss and model: one of 
                  in_memory='auto',                 # decode the patches once and hold them in memory: auto (when they fit in a quarter of the RAM), yes, no
                  hard_negatives: float = 0,        # aware recipes: draw the training patches whose clean side the starting model marks this many times as often (0: off; 4 is usual)
                  flip_vert: bool = False,          # also flip upside down and turn by right angles (lesson 3's `Dihedral`), not only left-right
+                 depth: int | None = None,         # compact encoder: residual blocks ending each stage (lesson 4; default: the start's, else 0); deeper than `resume`'s grows it
                 ) -> Learner:
     "Train restorer `recipe` on the dataset at `data` into the model folder `out` with the dissertation's schedule."
     t_start = time.time()
     plan = plan_training(recipe, data, out, arch, sizes, frozen_epochs, unfrozen_epochs, bs, lr, fast, pretrained, seed, device,
-                         features, stability, limit, num_workers, in_memory, hard_negatives, flip_vert)
+                         features, stability, limit, num_workers, in_memory, hard_negatives, flip_vert,
+                         start_depth(resume) if depth is None else depth)
     set_seed(seed, reproducible=True)
     model, loss = build_model_and_loss(plan, mask_pos_weight)
     start = start_schedule(plan, model, resume, epochs_scale)

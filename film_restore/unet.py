@@ -24,11 +24,11 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FILLS', 'VIEWS', 'MASK_GROW_PX', 'DAMAGE_TONES', 'MAX_MASK_DILATE',
-           'REQUIRED_CONFIG', 'Restorer', 'dilate_mask', 'grow_mask', 'split_output', 'mask_groups', 'telea_fill',
-           'keep_damage_tone', 'dihedral', 'undo_dihedral', 'compact_body', 'build_restorer', 'layer_table',
-           'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder', 'unfreeze',
-           'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'check_restorer_config', 'fit_weights',
-           'save_restorer', 'load_restorer']
+           'REQUIRED_CONFIG', 'TUNED_SETTINGS', 'Restorer', 'dilate_mask', 'grow_mask', 'split_output', 'mask_groups',
+           'telea_fill', 'keep_damage_tone', 'dihedral', 'undo_dihedral', 'compact_body', 'build_restorer',
+           'layer_table', 'count_params', 'count_params_v1', 'count_frozen', 'restorer_splitter', 'freeze_encoder',
+           'unfreeze', 'pad_to_multiple', 'crop_to', 'fold_weight_norm', 'time_restorer', 'check_restorer_config',
+           'fit_weights', 'save_restorer', 'load_restorer', 'deepen_weights', 'deepen_restorer']
 
 # %% ../nbs/04_unet.ipynb #0f920c45
 IMAGENET_MEAN, IMAGENET_STD = (tuple(s) for s in imagenet_stats)   # fastai's, as tuples
@@ -234,11 +234,19 @@ def raw_views(self: Restorer, x):
     return img, torch.logit((prob_sum / self.views).clamp(1e-6, 1 - 1e-6)).to(x.dtype)
 
 # %% ../nbs/04_unet.ipynb #c812fee8
-def compact_body(widths=(16, 32, 64, 128), n_in: int = 3) -> nn.Sequential:
-    "A small CNN encoder: a stride-4 stem, then one stride-2 stage per extra width (downsampling 32x in all)."
+def _identity_block(c: int) -> ResBlock:
+    "A residual block of two 3x3 convolutions on `c` channels that starts as the identity on inputs of 0 or more."
+    blk = ResBlock(1, c, c)   # fastai starts the last BatchNorm's scale at 0 ...
+    nn.init.zeros_(blk.convpath[-1][1].bias)   # ... and its shift at 1e-3: zero it too, so nothing is added at first
+    return blk
+
+def compact_body(widths=(16, 32, 64, 128), n_in: int = 3, depth: int = 0) -> nn.Sequential:
+    "A small CNN encoder: a stride-4 stem, then one stride-2 stage per extra width (downsampling 32x in all); `depth` residual blocks end each."
     w = list(widths)
-    stem = nn.Sequential(ConvLayer(n_in, w[0] // 2, stride=2), ConvLayer(w[0] // 2, w[0], stride=2), ConvLayer(w[0], w[0]))
-    stages = [nn.Sequential(ConvLayer(a, b, stride=2), ConvLayer(b, b)) for a, b in zip(w[:-1], w[1:])]
+    stem = nn.Sequential(ConvLayer(n_in, w[0] // 2, stride=2), ConvLayer(w[0] // 2, w[0], stride=2), ConvLayer(w[0], w[0]),
+                         *[_identity_block(w[0]) for _ in range(depth)])
+    stages = [nn.Sequential(ConvLayer(a, b, stride=2), ConvLayer(b, b), *[_identity_block(b) for _ in range(depth)])
+              for a, b in zip(w[:-1], w[1:])]
     return nn.Sequential(stem, *stages)
 
 # %% ../nbs/04_unet.ipynb #e52336c6
@@ -269,13 +277,14 @@ def _residual_end(unet: DynamicUnet, aware: bool, mask_prior: float = 0.02):
 def build_restorer(arch: str = 'resnet34', pretrained='auto', aware: bool = False, self_attention: bool = True,
                    blur: bool = True, last_cross: bool = True, weight_norm: bool = True, y_range=(0., 1.),
                    n_in: int = 3, mask_threshold: float | None = 0.5, widths=(16, 32, 64, 128), head: int = 16,
-                   residual: bool = False, mask_dilate: int = 0, fill: str = 'network', views: int = 1) -> Restorer:
+                   residual: bool = False, mask_dilate: int = 0, fill: str = 'network', views: int = 1, depth: int = 0) -> Restorer:
     "The dissertation's DynamicUnet restorer on a torchvision `arch` (or `'compact'`); `aware` adds the damage-mask channel."
     if aware and n_in != 3: raise ValueError(f"a damage-aware restorer blends with its RGB input, so n_in must be 3 (got {n_in})")
     n_out = 4 if aware else 3
     norm_type = NormType.Weight if weight_norm else None
+    if depth and arch != 'compact': raise ValueError(f"depth adds residual blocks to the compact encoder, not to {arch}")
     if arch == 'compact':   # trained from scratch: there are no ImageNet weights for it, `pretrained` is ignored
-        body = compact_body(widths, n_in)
+        body = compact_body(widths, n_in, depth)
     else:
         body = create_body(load_torchvision_model(arch, pretrained), n_in=n_in, pretrained=pretrained is not False)
     with warnings.catch_warnings():   # torch deprecates the weight_norm that fastai uses; it still works
@@ -289,7 +298,7 @@ def build_restorer(arch: str = 'resnet34', pretrained='auto', aware: bool = Fals
     model.config = dict(arch=arch, aware=aware, self_attention=self_attention, blur=blur, last_cross=last_cross,
                         weight_norm=weight_norm, y_range=list(y_range), n_in=n_in, mask_threshold=mask_threshold,
                         residual=residual, mask_dilate=mask_dilate, fill=fill, views=views)
-    if arch == 'compact': model.config.update(widths=list(widths), head=head)
+    if arch == 'compact': model.config.update(widths=list(widths), head=head, **({'depth': depth} if depth else {}))   # no key: as before depth existed
     return model
 
 def _build_kwargs(config: dict) -> dict:
@@ -406,6 +415,7 @@ _CONFIG_RULES = {   # key: (is the value good?, what it must be)
     'shippable': (lambda v: v is None or isinstance(v, bool), 'null, true or false'),   # null: a recipe that tunes no cut
     'n_in': (_ints(1, 64), 'a whole number from 1 to 64'),
     'head': (_ints(1, 4096), 'a whole number from 1 to 4096'),
+    'depth': (_ints(0, 16), 'a whole number from 0 to 16'),
     'widths': (lambda v: isinstance(v, list) and 1 <= len(v) <= 8 and all(_ints(1, 8192)(w) for w in v), 'a list of 1 to 8 channel counts'),
     'y_range': (lambda v: isinstance(v, list) and len(v) == 2 and all(map(_is_num, v)) and v[0] < v[1], 'a list [low, high], low < high'),
     'mask_threshold': (lambda v: v is None or _is_num(v) and 0 < v < 1, 'null or a number between 0 and 1 (exclusive)'),
@@ -448,13 +458,15 @@ def _jsonable(v):
     if isinstance(v, Path): return str(v)
     return v
 
+TUNED_SETTINGS = ('mask_threshold', 'mask_dilate', 'fill', 'views', 'damage_tone', 'mask_grow')   # chosen after building (the cut is tuned for its views)
+
 def save_restorer(model: Restorer, config: dict | None = None, folder='.') -> Path:
     "Write `model.pth` and `config.json` (the model's build arguments, updated by `config`) atomically into `folder`."
     if getattr(model, 'weight_norm_folded', False):
         raise ValueError("save_restorer: this model's weight norm was folded for inference (fold_weight_norm); save it before folding")
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     cfg, built = dict(config or {}), dict(getattr(model, 'config', {}))
-    for k in ('mask_threshold', 'mask_dilate', 'fill', 'views', 'damage_tone', 'mask_grow'):   # chosen after building (the cut is tuned for its views)
+    for k in TUNED_SETTINGS:
         if hasattr(model, k): built[k] = getattr(model, k)
     clash = sorted(k for k in built if k in cfg and _jsonable(cfg[k]) != _jsonable(built[k]))
     if clash: raise ValueError(f"save_restorer: config {clash} contradict(s) how the model was built: {built}")
@@ -482,3 +494,24 @@ def load_restorer(folder, device='cpu'):
         warnings.warn(f"{folder}: this model did not beat doing nothing on its validation set (shippable: false in "
                       f"config.json); its results may be worse than the input", stacklevel=2)
     return model.to(device).eval(), config
+
+# %% ../nbs/04_unet.ipynb #ce077f91
+def deepen_weights(model: Restorer, state: dict, src, described_by) -> Restorer:
+    "Load into the compact `model` the `state` of the same restorer with fewer residual blocks a stage: the blocks the state lacks keep their starting weights, the identity."
+    own = model.state_dict()
+    homeless = [k for k in state if k not in own or tuple(own[k].shape) != tuple(state[k].shape)]
+    if homeless: raise ValueError(f"{src}: {len(homeless)} weights have no place in the model {described_by} describes (first: {homeless[0]})")
+    model.load_state_dict({**own, **state})
+    return model
+
+def deepen_restorer(model: Restorer, depth: int) -> Restorer:
+    "A copy of the compact `model` with `depth` residual blocks ending each encoder stage, the added ones starting as the identity: it restores as `model` does."
+    cfg = dict(getattr(model, 'config', {}))
+    if cfg.get('arch') != 'compact': raise ValueError(f"deepen_restorer: only a compact restorer can be deepened, not {cfg.get('arch')!r}")
+    have = cfg.get('depth', 0)
+    if depth < have: raise ValueError(f"deepen_restorer: the model has {have} residual blocks a stage and cannot be made shallower ({depth})")
+    deeper = deepen_weights(build_restorer(**{**_build_kwargs(cfg), 'depth': depth}, pretrained=False), model.state_dict(),
+                            'deepen_restorer', f'depth {depth}')
+    for k in TUNED_SETTINGS:
+        if hasattr(model, k): setattr(deeper, k, getattr(model, k))
+    return deeper.to(next(model.parameters()).device).train(model.training)
