@@ -29,8 +29,11 @@
 # Leg 20 goes on from leg 19's weights (best validation loss at its last epoch) with the same recipe, 65 minutes.
 # Leg 21 goes on from leg 20's weights with LR=1e-3 (legs 16 to 20: 3e-4), 55 minutes: over legs 19 and 20 the training loss
 # (0.77 to 0.79) stayed above the validation loss (0.75) and both were flat, an underfit plateau, not overfitting.
-# Leg 22 goes on from leg 21's weights back at LR=3e-4, 50 minutes: a lower-rate leg to settle what the 1e-3 leg moved
-# (its training loss fell to 0.744, its validation loss ended at 0.765).
+# Leg 22 goes on from leg 21's weights with a deeper encoder (TRAIN_ARGS='--flip-vert --depth 2': two residual blocks
+# ending each encoder stage, lesson 4's deepen_restorer, starting as the identity; 1.50 M -> 2.28 M parameters, about
+# 16% more multiply-adds a pixel) at LR=1e-3 as leg 21, 55 minutes: over legs 19 to 21 the training and validation
+# losses stayed level at 0.74 to 0.80 whatever the learning rate, which reads as a model too small for the task.
+# (A first start at LR=3e-4 without --depth was stopped in its data build, which this start resumed.)
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
