@@ -15,6 +15,7 @@
 #   runs/census_legLEG[_d0]    the census of the old prints and the dusty negative (census.py); label every region it
 #                              calls unlabelled in benchmarks/census_labels.json, then `census.py --relabel`
 #   runs/clean_alarmsLEG       what the leg (and BEFORE) marks on the clean side of the leg's own validation patches
+#   (printed)                  BEFORE's and the leg's validation loss and F1 on the leg's validation patches (valid_loss.py)
 #   runs/real_shapesLEG        the benchmark on Kodak24 and McMaster18 (real_shapes.sh)
 # It prints each result; the leg's log is runs/detector_run_legLEG.log.
 set -euo pipefail
@@ -50,5 +51,9 @@ for m in ${BEFORE:+"$BEFORE"} "$MODEL"; do
   echo "== clean alarms of $m on runs/run_data$LEG"
   $PY benchmarks/clean_alarms.py --model "$m" --data "runs/run_data$LEG" --out "runs/clean_alarms$LEG/$(basename "$m")"
 done
+if [ -n "$BEFORE" ]; then   # each leg's log scores its own draw: score both on this leg's validation patches
+  echo "== validation loss of $BEFORE and $MODEL on runs/run_data$LEG"
+  $PY benchmarks/valid_loss.py "runs/run_data$LEG" "$BEFORE" "$MODEL" 2>&1 | grep -v -i warn
+fi
 echo "== benchmark"
 MODEL=$MODEL bash benchmarks/real_shapes.sh "$SHARED" "runs/real_shapes$LEG" | tee "runs/real_shapes$LEG.log"
