@@ -41,7 +41,7 @@ def run_case(arch, mp, precision, tile, overlap, threads, depth=0):
     t0 = time.perf_counter()
     out, mask = restore_array(model, img, tile=tile, overlap=overlap, precision=precision)
     secs = time.perf_counter() - t0
-    return dict(arch=arch if arch != 'compact' or not depth else f'compact-d{depth}', mp=h * w / 1e6, size=f'{w}x{h}', precision=precision, tile=tile, overlap=overlap,
+    return dict(arch=arch, depth=depth, mp=h * w / 1e6, size=f'{w}x{h}', precision=precision, tile=tile, overlap=overlap,
                 threads=torch.get_num_threads(), seconds=secs, mp_per_s=h * w / 1e6 / secs,
                 baseline_mb=base, peak_mb=_rss_mb(), params=sum(p.numel() for p in model.parameters()))
 
