@@ -34,6 +34,8 @@
 # 16% more multiply-adds a pixel) at LR=1e-3 as leg 21, 55 minutes: over legs 19 to 21 the training and validation
 # losses stayed level at 0.74 to 0.80 whatever the learning rate, which reads as a model too small for the task.
 # (A first start at LR=3e-4 without --depth was stopped in its data build, which this start resumed.)
+# Leg 23 goes on from leg 22's weights (depth 2, read from its config) with the same recipe, 50 minutes: leg 22's
+# validation and training losses were both at their lowest at its last epoch, so the deeper model had not yet settled.
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
