@@ -36,6 +36,9 @@
 # (A first start at LR=3e-4 without --depth was stopped in its data build, which this start resumed.)
 # Leg 23 goes on from leg 22's weights (depth 2, read from its config) with the same recipe, 50 minutes: leg 22's
 # validation and training losses were both at their lowest at its last epoch, so the deeper model had not yet settled.
+# From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
+# grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
+# pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.

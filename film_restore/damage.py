@@ -21,13 +21,14 @@ from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
 __all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE', 'SPRITE_SCALE',
-           'DEFOCUS_SIZE', 'GLOW_SCALE', 'DEFOCUS_P', 'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG',
+           'DEFOCUS_SIZE', 'GLOW_SCALE', 'DEFOCUS_P', 'PRINT_P', 'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG',
            'stable_seed', 'DamageResult', 'quantise8', 'composite', 'image_ssim', 'realistic_damage', 'thesis_damage',
            'load_overlays', 'overlay_damage', 'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes',
            'artefact_alpha', 'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details',
            'jpeg_roundtrip', 'film_streaks', 'stand_out', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites',
-           'defocused_dust', 'glow_change', 'real_damage', 'parse_damage', 'synthesize_damage', 'UnsafeDatasetPath',
-           'dataset_path', 'check_dataset_paths', 'contact_sheet', 'build_dataset', 'build_data_cmd']
+           'defocused_dust', 'glow_change', 'print_look', 'real_damage', 'parse_damage', 'synthesize_damage',
+           'UnsafeDatasetPath', 'dataset_path', 'check_dataset_paths', 'contact_sheet', 'build_dataset',
+           'build_data_cmd']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -640,14 +641,37 @@ def glow_change(damaged8, clean8, sigma: float = GLOW_SCALE) -> np.ndarray:
     blur = lambda x: cv2.GaussianBlur(np.asarray(x, np.float32), (0, 0), sigma)
     return np.abs(blur(damaged8) - blur(clean8)).max(axis=2) / 255
 
+# %% ../nbs/02_damage.ipynb #20809305
+PRINT_P = 0.3   # the share of training photos turned into old prints by the real-sprites preset
+
+def print_look(img, rng) -> np.ndarray:
+    "`img` (HxWx3 float) as an old print: grey or warm-toned, soft, printed bright so highlights run into white, sometimes a halftone screen, on uneven paper."
+    img = np.asarray(img, np.float32)
+    H, W = img.shape[:2]
+    g = cv2.GaussianBlur(img @ np.float32([0.299, 0.587, 0.114]), (0, 0), rng.uniform(0.6, 2.2))   # an old lens, a copy of a copy
+    g = (g - 0.5) * rng.uniform(0.9, 1.4) + 0.5 + rng.uniform(-0.05, 0.08)
+    g = np.clip(g * rng.uniform(1.0, 1.4), 0, 1) ** rng.uniform(0.8, 1.25)   # the gain blows the highlights out to white
+    if rng.random() < 0.25:   # a halftone screen, as in a book or a newspaper: dots 2.5 to 6 px apart at any angle
+        p, ang = rng.uniform(2.5, 6.0), rng.uniform(0, np.pi / 2)
+        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+        u, v = xx * np.cos(ang) + yy * np.sin(ang), yy * np.cos(ang) - xx * np.sin(ang)
+        g = g * (1 + rng.uniform(0.05, 0.2) * np.cos(2 * np.pi * u / p) * np.cos(2 * np.pi * v / p))
+    paper = cv2.GaussianBlur(rng.standard_normal((H, W)).astype(np.float32), (0, 0), rng.uniform(15, 60))
+    g = np.clip(g * (1 + rng.uniform(0, 0.04) * paper / max(float(paper.std()), 1e-6)), 0, 1)   # paper a little uneven
+    tint = np.float32([1.06, 0.98, 0.84]) if rng.random() < 0.3 else np.ones(3, np.float32)      # some prints are warm-toned
+    return np.clip(g[..., None] * tint, 0, 1)
+
 # %% ../nbs/02_damage.ipynb #458e9179
 def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False, sprites=None, streaks: bool = False,
-                defocus: bool = False) -> DamageResult:
-    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`), `streaks` and `defocus` (dust out of focus on some photos) add real appearance, drawn from their own random streams so that the rest stays as it was."
+                defocus: bool = False, prints: bool = False) -> DamageResult:
+    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`), `streaks`, `defocus` (dust out of focus on some photos) and `prints` (some photos as old prints, `print_look`) add real appearance, drawn from their own random streams so that the rest stays as it was."
     rng = np.random.default_rng(seed)
     bank = bank if bank is not None else load_real_shapes()
     img = np.asarray(img, np.float32)
     if rng.random() < 0.5 if details is None else details: img = picture_details(img, rng)
+    if prints:
+        rng_p = np.random.default_rng(stable_seed(seed, 'print'))
+        if rng_p.random() < PRINT_P: img = print_look(img, rng_p)
     base = scan_realism(img, rng)
     lo, hi = REAL_COVERAGE
     if coverage is not None: target = coverage
@@ -708,8 +732,9 @@ def synthesize_damage(img, preset='realistic', seed=0) -> DamageResult:
     if name == 'real': return real_damage(img, seed)
     # evaluation sets: the same damage on every photo, and no synthetic picture details in the test photos
     if name == 'real-eval': return real_damage(img, seed, details=False, always_damaged=True)
-    # the real shapes with real appearance: sprites cut from a real scan (cut_sprites), streaks along the film, dust out of focus
-    if name.startswith('real-sprites:'): return real_damage(img, seed, sprites=load_sprites(name.split(':', 1)[1]), streaks=True, defocus=True)
+    # the real shapes with real appearance: sprites cut from a real scan (cut_sprites), streaks along the film, dust out of
+    # focus, and some photos printed as old prints
+    if name.startswith('real-sprites:'): return real_damage(img, seed, sprites=load_sprites(name.split(':', 1)[1]), streaks=True, defocus=True, prints=True)
     folder = name.split(':', 1)[1]
     if folder not in _OVERLAY_CACHE: _OVERLAY_CACHE[folder] = load_overlays(folder)
     return overlay_damage(img, _OVERLAY_CACHE[folder], seed)
