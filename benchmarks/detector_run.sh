@@ -51,6 +51,7 @@
 # Environment: CROPS random crops per photo (default 8), BS batch size (default 8), WORKERS (default 2),
 # LR peak learning rate (default 1e-3), HARD the hard-negative boost (default 4), TRAIN_ARGS more `train` options.
 set -euo pipefail
+{   # bash reads a script as it runs it: braces make it read the whole leg first, so an edit made during a leg cannot break it
 LEG=$1; MINUTES=$2; SHARED=${3:-../shared/data}
 CROPS=${CROPS:-8}; BS=${BS:-8}; WORKERS=${WORKERS:-2}; LR=${LR:-1e-3}; HARD=${HARD:-4}
 RUN=models/detector_run; DATA=runs/run_data$LEG; OUT=runs/detector_run_leg$LEG; SPRITES=runs/real_sprites.npz
@@ -79,3 +80,5 @@ cp "$OUT/model.pth" "$RUN/model.pth.tmp" && mv "$RUN/model.pth.tmp" "$RUN/model.
 cp "$OUT/config.json" "$RUN/config.json.tmp" && mv "$RUN/config.json.tmp" "$RUN/config.json"
 cp "$OUT/log.csv" "$RUN/log_leg$LEG.csv"
 echo "== leg $LEG done in $(( $(date +%s) - t0 )) s: $(date -u +%FT%TZ); weights in $RUN"
+exit
+}
