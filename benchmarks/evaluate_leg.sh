@@ -6,7 +6,7 @@
 # LEG: the leg just run; its weights are the run's latest (models/detector_run). SHARED_DATA (default ../shared/data)
 # holds old_photos_bw/, real_dusty_scan/, kodak24/, mcmaster18/ and cbsd68/. BEFORE: a model folder to compare with
 # on the must-go probe and the clean alarms (an earlier leg's weights, e.g. written with `git show`); default none.
-# Run it with the project's environment active (real_shapes.sh calls `film-restore`). About 10 minutes on two idle
+# Run it with the project's environment active (real_shapes.sh calls `film-restore`). About 30 minutes on two idle
 # cores. Everything goes to runs/ (git-ignored):
 #   runs/legLEG_model          a copy of the leg's weights and config, so later legs do not overwrite what was measured
 #   runs/legLEG_model_d0       the same weights with mask_dilate 0, only when the leg's tuning chose a dilation: the
@@ -15,10 +15,13 @@
 #   runs/census_legLEG[_d0]    the census of the old prints and the dusty negative (census.py); label every region it
 #                              calls unlabelled in benchmarks/census_labels.json, then `census.py --relabel`
 #   runs/clean_alarmsLEG       what the leg (and BEFORE) marks on the clean side of the leg's own validation patches
+#   (printed)                  what BEFORE and the leg mark on 70 clean photos as they are, softened, grey and as old
+#                              prints (soft_alarms.py, lesson 2's print_look)
 #   (printed)                  BEFORE's and the leg's validation loss and F1 on the leg's validation patches (valid_loss.py)
 #   runs/real_shapesLEG        the benchmark on Kodak24 and McMaster18 (real_shapes.sh)
 # It prints each result; the leg's log is runs/detector_run_legLEG.log.
 set -euo pipefail
+{   # read whole before running (braces): an edit made while it runs cannot break it
 LEG=$1; SHARED=${2:-../shared/data}; BEFORE=${3:-}
 PY=${PYTHON:-python3}
 RUN=models/detector_run; MODEL=runs/leg${LEG}_model
@@ -51,9 +54,15 @@ for m in ${BEFORE:+"$BEFORE"} "$MODEL"; do
   echo "== clean alarms of $m on runs/run_data$LEG"
   $PY benchmarks/clean_alarms.py --model "$m" --data "runs/run_data$LEG" --out "runs/clean_alarms$LEG/$(basename "$m")"
 done
+for m in ${BEFORE:+"$BEFORE"} "$MODEL"; do
+  echo "== soft alarms of $m"
+  $PY benchmarks/soft_alarms.py "$m" --data "$SHARED"
+done
 if [ -n "$BEFORE" ]; then   # each leg's log scores its own draw: score both on this leg's validation patches
   echo "== validation loss of $BEFORE and $MODEL on runs/run_data$LEG"
   $PY benchmarks/valid_loss.py "runs/run_data$LEG" "$BEFORE" "$MODEL" 2>&1 | grep -v -i warn
 fi
 echo "== benchmark"
 MODEL=$MODEL bash benchmarks/real_shapes.sh "$SHARED" "runs/real_shapes$LEG" | tee "runs/real_shapes$LEG.log"
+exit
+}
