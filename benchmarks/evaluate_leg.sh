@@ -53,8 +53,6 @@ $PY benchmarks/must_go_probe.py --data "$SHARED" film_restore/weights/default ${
 for m in ${BEFORE:+"$BEFORE"} "$MODEL"; do
   echo "== clean alarms of $m on runs/run_data$LEG"
   $PY benchmarks/clean_alarms.py --model "$m" --data "runs/run_data$LEG" --out "runs/clean_alarms$LEG/$(basename "$m")"
-done
-for m in ${BEFORE:+"$BEFORE"} "$MODEL"; do
   echo "== soft alarms of $m"
   $PY benchmarks/soft_alarms.py "$m" --data "$SHARED"
 done

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import cv2, numpy as np
 
-from film_restore.damage import print_look
+from film_restore.core import load_image
+from film_restore.damage import luma, print_look
+from film_restore.evaluate import census_regions
 from film_restore.restore import restore_array
 from film_restore.unet import load_restorer
 
 LOOKS = {
     'as is': lambda x, rng: x,
-    'grey': lambda x, rng: np.repeat((x @ np.float32([0.299, 0.587, 0.114]))[..., None], 3, axis=2),
+    'grey': lambda x, rng: np.repeat(luma(x)[..., None], 3, axis=2),
     'blur 1.5 px': lambda x, rng: cv2.GaussianBlur(x, (0, 0), 1.5),
     'blur 3 px': lambda x, rng: cv2.GaussianBlur(x, (0, 0), 3.0),
     'old print': print_look,
@@ -41,14 +43,14 @@ def main(argv=None):
     print(f"{a.model}: cut {cfg.get('mask_threshold')}, tone {cfg.get('damage_tone')}, {len(files)} clean photos", flush=True)
     tally = {k: dict(px=0, area=0, photos=0, big=0) for k in LOOKS}
     for i, f in enumerate(files):
-        img = cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB).astype(np.float32) / 255
+        img, _ = load_image(f)
         if max(img.shape) > 700: img = cv2.resize(img, None, fx=700 / max(img.shape), fy=700 / max(img.shape), interpolation=cv2.INTER_AREA)
         for name, look in LOOKS.items():
             x8 = (np.clip(look(img, np.random.default_rng(i)), 0, 1) * 255 + 0.5).astype(np.uint8)
             _, mask = restore_array(model, x8)
             t, n = tally[name], int(mask.sum())
             t['px'] += n; t['area'] += mask.size; t['photos'] += n > 0
-            if n: t['big'] += int((cv2.connectedComponentsWithStats(mask.astype(np.uint8))[2][1:, 4] > 100).sum())
+            t['big'] += len(census_regions(mask))
     base = tally['as is']['px'] / tally['as is']['area']
     for name, t in tally.items():
         rate = t['px'] / t['area']

@@ -24,7 +24,7 @@ __all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH
            'DEFOCUS_SIZE', 'GLOW_SCALE', 'DEFOCUS_P', 'PRINT_P', 'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG',
            'stable_seed', 'DamageResult', 'quantise8', 'composite', 'image_ssim', 'realistic_damage', 'thesis_damage',
            'load_overlays', 'overlay_damage', 'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes',
-           'artefact_alpha', 'transport_scratch', 'film_grain', 'tone_photo', 'scan_realism', 'picture_details',
+           'artefact_alpha', 'transport_scratch', 'film_grain', 'luma', 'tone_photo', 'scan_realism', 'picture_details',
            'jpeg_roundtrip', 'film_streaks', 'stand_out', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites',
            'defocused_dust', 'glow_change', 'print_look', 'real_damage', 'parse_damage', 'synthesize_damage',
            'UnsafeDatasetPath', 'dataset_path', 'check_dataset_paths', 'contact_sheet', 'build_dataset',
@@ -380,11 +380,15 @@ def film_grain(img, rng, strength: float, size: float, mono: float = 0.7) -> np.
     sd = strength * (0.3 + 2.8 * lum * (1 - lum))   # grain shows most in the mid-tones
     return img + sd * n
 
+def luma(img) -> np.ndarray:
+    "The grey (HxW) of a colour `img` (HxWx3 float): ITU-R BT.601 luma, as a black-and-white film or print renders colour."
+    return np.asarray(img, np.float32) @ np.float32([0.299, 0.587, 0.114])
+
 def tone_photo(img, rng) -> np.ndarray:
     "Sometimes turn a colour photo grey (25%) or sepia (10%), as black-and-white negatives and old prints are."
     u = rng.random()
     if u >= 0.35: return img
-    g = img @ np.float32([0.299, 0.587, 0.114])
+    g = luma(img)
     if u < 0.25: return np.repeat(g[..., None], 3, axis=2)
     return np.clip(g[..., None] * np.float32([1.08, 0.96, 0.78]), 0, 1)
 
@@ -648,7 +652,7 @@ def print_look(img, rng) -> np.ndarray:
     "`img` (HxWx3 float) as an old print: grey or warm-toned, soft, printed bright so highlights run into white, sometimes a halftone screen, on uneven paper."
     img = np.asarray(img, np.float32)
     H, W = img.shape[:2]
-    g = cv2.GaussianBlur(img @ np.float32([0.299, 0.587, 0.114]), (0, 0), rng.uniform(0.6, 2.2))   # an old lens, a copy of a copy
+    g = cv2.GaussianBlur(luma(img), (0, 0), rng.uniform(0.6, 2.2))   # an old lens, a copy of a copy
     g = (g - 0.5) * rng.uniform(0.9, 1.4) + 0.5 + rng.uniform(-0.05, 0.08)
     g = np.clip(g * rng.uniform(1.0, 1.4), 0, 1) ** rng.uniform(0.8, 1.25)   # the gain blows the highlights out to white
     if rng.random() < 0.25:   # a halftone screen, as in a book or a newspaper: dots 2.5 to 6 px apart at any angle
