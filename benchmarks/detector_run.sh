@@ -39,6 +39,8 @@
 # Leg 24 starts from leg 22's weights (restored into models/detector_run from commit a0c6d1b: leg 23 stopped part-way down
 # its schedule and fit worse, 0.775 against 0.742 on the same patches), the first leg with the old-print look; a short
 # leg of 12 minutes (one epoch) at the end of session 24, to measure what the look does to the soft alarms.
+# Leg 25 goes on from leg 24's weights (the run's latest) with the same recipe as a full leg, 40 minutes: one epoch of the
+# old-print look cut leg 22's false alarms on soft photos by two thirds and kept the soft must-go dust in view.
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
