@@ -41,6 +41,10 @@
 # leg of 12 minutes (one epoch) at the end of session 24, to measure what the look does to the soft alarms.
 # Leg 25 goes on from leg 24's weights (the run's latest) with the same recipe as a full leg, 40 minutes: one epoch of the
 # old-print look cut leg 22's false alarms on soft photos by two thirds and kept the soft must-go dust in view.
+# Leg 26 goes on from leg 25's weights with HARD=2 (legs 14 to 25: 8), 35 minutes: with HARD=8 two draws in three are
+# the mined hard negatives, and with the old-print look on top the detector learned mostly to say "no": each leg marked
+# less on the prints and found less of the negative's dust, below the default's trade-off curve. This leg asks whether
+# the print look's lesson holds when dust is drawn as often as the mined negatives (one draw in three).
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
