@@ -1,14 +1,15 @@
 """The census (issue 22, lesson 7): restore every old print of old_photos_bw and the dusty negative WHOLE, list every
 restored region larger than 100 px, label each from the boxes in benchmarks/census_labels.json, and draw them all.
 
-    python benchmarks/census.py [--data ../shared/data] [--model DIR] [--out runs/census]
+    python benchmarks/census.py [--data ../shared/data] [--model DIR] [--cut P] [--out runs/census]
 
 A region is "detail" or "dust" when a labelled box covers at least half of it (evaluate.label_region), and
 "unlabelled" otherwise: look at the sheet and add a box for it to census_labels.json (labels are boxes on the photo,
 so they carry over from model to model). Dust labelled `must_go` is checked by what is left of it after restoration
 (evaluate.dust_left), so a missed hair and a hair cut in two both show.
 Prints per image the regions by label; in all, the regions of real detail restored (target 0) and the must-go dust
-left (target: gone whole). Writes OUT/census.json and OUT/census_NN.png (every region, largest first, before above
+left (target: gone whole). `--cut` restores at another cut than the model's tuned one (its config's mask_threshold), so
+one model's trade-off between detail painted and dust found reads off a few runs at a few cuts. Writes OUT/census.json and OUT/census_NN.png (every region, largest first, before above
 after). The images come from ../shared/data (development only; never ship them or the sheets).
 """
 import argparse, json, sys, time
@@ -56,6 +57,7 @@ def main(argv=None):
     ap.add_argument('--data', default='../shared/data', help='folder holding old_photos_bw/ and real_dusty_scan/')
     ap.add_argument('--model', default=None, help='model folder (default: the shipped default model)')
     ap.add_argument('--out', default='runs/census')
+    ap.add_argument('--cut', type=float, default=None, help="the mask's cut on the damage probability (default: the model's own)")
     ap.add_argument('--labels', default=str(LABELS))
     ap.add_argument('--per-sheet', type=int, default=36, help='regions per sheet')
     ap.add_argument('--relabel', default=None, help="a census.json: label its regions again from --labels and print the census, restoring nothing")
@@ -74,15 +76,16 @@ def main(argv=None):
     regions, must, images, t0 = [], [], {}, time.time()
     for rel in census_photos(data):
         img, _ = load_image(data / rel)
-        after, mask = restore_array(model, img, device='cpu')
+        after, mask = restore_array(model, img, device='cpu', mask_threshold=a.cut)
         images[rel] = (img, after)
         regs, m = census_image(rel, img, after, mask, labels.get(rel, []))
         regions += regs; must += m
         changed = 0.0 if mask is None else 100 * float(mask.mean())
         print(f"{rel:52s} changed {changed:6.3f}%  regions: " + ', '.join(f"{k} {sum(r['label'] == k for r in regs)}" for k in KINDS), flush=True)
     regions.sort(key=lambda r: (-r['area'], r['image'], r['box']))
-    tot, old = print_summary(model_dir, regions, must, len(images), time.time() - t0)
-    report = dict(model=str(model_dir), images=len(images), totals=tot, old_prints=old, must_go=must, regions=regions)
+    cut = a.cut if a.cut is not None else model.mask_threshold
+    tot, old = print_summary(f"{model_dir} at cut {cut}", regions, must, len(images), time.time() - t0)
+    report = dict(model=str(model_dir), cut=cut, images=len(images), totals=tot, old_prints=old, must_go=must, regions=regions)
     (out / 'census.json').write_text(json.dumps(report, indent=1))
     for i in range(0, len(regions), a.per_sheet):
         page = regions[i:i + a.per_sheet]

@@ -14,6 +14,8 @@
 #                              several times over; read both
 #   runs/census_legLEG[_d0]    the census of the old prints and the dusty negative (census.py); label every region it
 #                              calls unlabelled in benchmarks/census_labels.json, then `census.py --relabel`
+#   runs/census_legLEG_cNN     the census again at each cut in CUTS (environment, e.g. CUTS="0.99 0.995": 0.99 ->
+#                              _c99), to place the leg on the trade-off between detail painted and dust found
 #   runs/clean_alarmsLEG       what the leg (and BEFORE) marks on the clean side of the leg's own validation patches
 #   (printed)                  what BEFORE and the leg mark on 70 clean photos as they are, softened, grey and as old
 #                              prints (soft_alarms.py, lesson 2's print_look)
@@ -47,6 +49,10 @@ for m in "${models[@]}"; do
   name=census_leg$LEG${m#"$MODEL"}                                # census_legLEG, census_legLEG_d0
   echo "== census: $m -> runs/$name"
   $PY benchmarks/census.py --data "$SHARED" --model "$m" --out "runs/$name" | grep -v '^wrote'
+done
+for c in ${CUTS:-}; do
+  echo "== census at cut $c: $MODEL -> runs/census_leg${LEG}_c${c#0.}"
+  $PY benchmarks/census.py --data "$SHARED" --model "$MODEL" --cut "$c" --out "runs/census_leg${LEG}_c${c#0.}" | grep -v '^wrote'
 done
 echo "== must-go probe"
 $PY benchmarks/must_go_probe.py --data "$SHARED" film_restore/weights/default ${BEFORE:+"$BEFORE"} "$MODEL"
