@@ -8,9 +8,10 @@ A region is "detail" or "dust" when a labelled box covers at least half of it (e
 so they carry over from model to model). Dust labelled `must_go` is checked by what is left of it after restoration
 (evaluate.dust_left), so a missed hair and a hair cut in two both show.
 Prints per image the regions by label; in all, the regions of real detail restored (target 0) and the must-go dust
-left (target: gone whole). `--cut` restores at another cut than the model's tuned one (its config's mask_threshold), so
-one model's trade-off between detail painted and dust found reads off a few runs at a few cuts. Writes OUT/census.json and OUT/census_NN.png (every region, largest first, before above
-after). The images come from ../shared/data (development only; never ship them or the sheets).
+left (target: gone whole). `--cut` restores at another cut than the model's tuned one (its config's mask_threshold),
+so one model's trade-off between detail painted and dust found reads off a few runs at a few cuts.
+Writes OUT/census.json and OUT/census_NN.png (every region, largest first, before above after). The images come from
+../shared/data (development only; never ship them or the sheets).
 """
 import argparse, json, sys, time
 from pathlib import Path
@@ -46,7 +47,8 @@ def relabel(report_path: Path, labels_path: Path) -> int:
     for r in rep['regions']:
         l = label_region(r['box'], labels.get(r['image'], []))
         r['label'], r['what'] = (l['label'], l['what']) if l else ('unlabelled', '')
-    tot, old = print_summary(rep['model'], rep['regions'], rep['must_go'], rep.get('images', len({r['image'] for r in rep['regions']})), 0)
+    name = f"{rep['model']} at cut {rep['cut']}" if 'cut' in rep else rep['model']   # reports before --cut hold no cut
+    tot, old = print_summary(name, rep['regions'], rep['must_go'], rep.get('images', len({r['image'] for r in rep['regions']})), 0)
     rep.update(totals=tot, old_prints=old)
     report_path.write_text(json.dumps(rep, indent=1))
     return 0
@@ -66,24 +68,24 @@ def main(argv=None):
     import numpy as np, torch
     from film_restore.core import load_image, save_figure, DEFAULT_MODEL_DIR
     from film_restore.unet import load_restorer
-    from film_restore.restore import restore_array
+    from film_restore.restore import restore_array, _model_cut
     from film_restore.evaluate import census_image, census_sheet
     torch.manual_seed(0)
     model_dir = Path(a.model) if a.model else DEFAULT_MODEL_DIR
     model, _ = load_restorer(model_dir, device='cpu')
+    cut, _ = _model_cut(model, a.cut)     # the cut restore_array will use, checked before the first photo
     labels = json.loads(Path(a.labels).read_text())['images']
     data, out = Path(a.data), Path(a.out); out.mkdir(parents=True, exist_ok=True)
     regions, must, images, t0 = [], [], {}, time.time()
     for rel in census_photos(data):
         img, _ = load_image(data / rel)
-        after, mask = restore_array(model, img, device='cpu', mask_threshold=a.cut)
+        after, mask = restore_array(model, img, device='cpu', mask_threshold=cut)
         images[rel] = (img, after)
         regs, m = census_image(rel, img, after, mask, labels.get(rel, []))
         regions += regs; must += m
         changed = 0.0 if mask is None else 100 * float(mask.mean())
         print(f"{rel:52s} changed {changed:6.3f}%  regions: " + ', '.join(f"{k} {sum(r['label'] == k for r in regs)}" for k in KINDS), flush=True)
     regions.sort(key=lambda r: (-r['area'], r['image'], r['box']))
-    cut = a.cut if a.cut is not None else model.mask_threshold
     tot, old = print_summary(f"{model_dir} at cut {cut}", regions, must, len(images), time.time() - t0)
     report = dict(model=str(model_dir), cut=cut, images=len(images), totals=tot, old_prints=old, must_go=must, regions=regions)
     (out / 'census.json').write_text(json.dumps(report, indent=1))
