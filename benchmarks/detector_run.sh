@@ -45,6 +45,8 @@
 # the mined hard negatives, and with the old-print look on top the detector learned mostly to say "no": each leg marked
 # less on the prints and found less of the negative's dust, below the default's trade-off curve. This leg asks whether
 # the print look's lesson holds when dust is drawn as often as the mined negatives (one draw in three).
+# Leg 27 goes on from leg 26's weights with the same recipe (HARD=2), 55 minutes: two epochs, not one. Leg 26 moved back
+# toward the default's trade-off curve in its single epoch after the change of mix; this leg asks whether it keeps moving.
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
