@@ -214,7 +214,9 @@ def _start_builder(out):
     return proc, workers
 
 
-def _wait_gone(pids, seconds=20):
+def _wait_gone(pids, seconds=90):
+    # A worker killed while it still imports its libraries (seconds on an idle machine, tens of seconds on a loaded
+    # one) arms its death signal only when the import ends, and then exits at once: give it that long.
     for _ in range(int(seconds * 10)):
         if not any(_running(p) for p in pids): return []
         time.sleep(0.1)
