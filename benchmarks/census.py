@@ -28,10 +28,12 @@ def census_photos(data: Path) -> list[str]:
     return old + [NEGATIVE]
 
 
-def print_summary(model_dir, regions, must, n_images, seconds):
+def print_summary(model_dir, cut, regions, must, n_images, seconds):
+    "Print the census's totals and the must-go dust; `cut` is None for reports written before `--cut` (they hold none)."
     tot = {k: sum(r['label'] == k for r in regions) for k in KINDS}
     old = {k: sum(r['label'] == k and r['image'].startswith('old_photos_bw') for r in regions) for k in KINDS}
-    print(f"\nmodel {model_dir}: {len(regions)} regions larger than 100 px in {n_images} images ({seconds:.0f} s)")
+    name = model_dir if cut is None else f"{model_dir} at cut {cut}"
+    print(f"\nmodel {name}: {len(regions)} regions larger than 100 px in {n_images} images ({seconds:.0f} s)")
     print(f"  real detail restored: {tot['detail']} (in the old prints: {old['detail']}; target 0); "
           f"dust: {tot['dust']}; unlabelled: {tot['unlabelled']}")
     for m in must:
@@ -47,8 +49,7 @@ def relabel(report_path: Path, labels_path: Path) -> int:
     for r in rep['regions']:
         l = label_region(r['box'], labels.get(r['image'], []))
         r['label'], r['what'] = (l['label'], l['what']) if l else ('unlabelled', '')
-    name = f"{rep['model']} at cut {rep['cut']}" if 'cut' in rep else rep['model']   # reports before --cut hold no cut
-    tot, old = print_summary(name, rep['regions'], rep['must_go'], rep.get('images', len({r['image'] for r in rep['regions']})), 0)
+    tot, old = print_summary(rep['model'], rep.get('cut'), rep['regions'], rep['must_go'], rep.get('images', len({r['image'] for r in rep['regions']})), 0)
     rep.update(totals=tot, old_prints=old)
     report_path.write_text(json.dumps(rep, indent=1))
     return 0
@@ -86,7 +87,7 @@ def main(argv=None):
         changed = 0.0 if mask is None else 100 * float(mask.mean())
         print(f"{rel:52s} changed {changed:6.3f}%  regions: " + ', '.join(f"{k} {sum(r['label'] == k for r in regs)}" for k in KINDS), flush=True)
     regions.sort(key=lambda r: (-r['area'], r['image'], r['box']))
-    tot, old = print_summary(f"{model_dir} at cut {cut}", regions, must, len(images), time.time() - t0)
+    tot, old = print_summary(model_dir, cut, regions, must, len(images), time.time() - t0)
     report = dict(model=str(model_dir), cut=cut, images=len(images), totals=tot, old_prints=old, must_go=must, regions=regions)
     (out / 'census.json').write_text(json.dumps(report, indent=1))
     for i in range(0, len(regions), a.per_sheet):

@@ -51,8 +51,9 @@ for m in "${models[@]}"; do
   $PY benchmarks/census.py --data "$SHARED" --model "$m" --out "runs/$name" | grep -v '^wrote'
 done
 for c in ${CUTS:-}; do
-  echo "== census at cut $c: $MODEL -> runs/census_leg${LEG}_c${c#0.}"
-  $PY benchmarks/census.py --data "$SHARED" --model "$MODEL" --cut "$c" --out "runs/census_leg${LEG}_c${c#0.}" | grep -v '^wrote'
+  name=census_leg${LEG}_c${c#0.}                                  # 0.995 -> census_legLEG_c995
+  echo "== census at cut $c: $MODEL -> runs/$name"
+  $PY benchmarks/census.py --data "$SHARED" --model "$MODEL" --cut "$c" --out "runs/$name" | grep -v '^wrote'
 done
 echo "== must-go probe"
 $PY benchmarks/must_go_probe.py --data "$SHARED" film_restore/weights/default ${BEFORE:+"$BEFORE"} "$MODEL"
