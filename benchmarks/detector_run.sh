@@ -47,6 +47,9 @@
 # the print look's lesson holds when dust is drawn as often as the mined negatives (one draw in three).
 # Leg 27 goes on from leg 26's weights with the same recipe (HARD=2), 55 minutes: two epochs, not one. Leg 26 moved back
 # toward the default's trade-off curve in its single epoch after the change of mix; this leg asks whether it keeps moving.
+# Leg 28 goes on from leg 27's weights with HARD=1 (the mined negatives drawn no more often than any patch), 30 minutes
+# (one epoch): from HARD=8 to 2 the negative's dust found at the cut rose (20 to 27-36 regions) while the print look kept
+# the prints' detail level; this leg asks whether removing the boost finds more of it, the must-go dust above all.
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
