@@ -50,13 +50,11 @@ for m in "${models[@]}"; do
   echo "== census: $m -> runs/$name"
   $PY benchmarks/census.py --data "$SHARED" --model "$m" --out "runs/$name" | grep -v '^wrote'
 done
-for c in ${CUTS:-}; do
-  name=census_leg${LEG}_c${c#0.}                                  # 0.995 -> census_legLEG_c995
-  echo "== census at cut $c: $MODEL -> runs/$name"
-  $PY benchmarks/census.py --data "$SHARED" --model "$MODEL" --cut "$c" --out "runs/$name" | grep -v '^wrote'
-done
 echo "== must-go probe"
 $PY benchmarks/must_go_probe.py --data "$SHARED" film_restore/weights/default ${BEFORE:+"$BEFORE"} "$MODEL"
+# the benchmark next: with the census it decides shipping, so a short session should not lose it to the probes below
+echo "== benchmark"
+MODEL=$MODEL bash benchmarks/real_shapes.sh "$SHARED" "runs/real_shapes$LEG" | tee "runs/real_shapes$LEG.log"
 for m in ${BEFORE:+"$BEFORE"} "$MODEL"; do
   echo "== clean alarms of $m on runs/run_data$LEG"
   $PY benchmarks/clean_alarms.py --model "$m" --data "runs/run_data$LEG" --out "runs/clean_alarms$LEG/$(basename "$m")"
@@ -67,7 +65,10 @@ if [ -n "$BEFORE" ]; then   # each leg's log scores its own draw: score both on 
   echo "== validation loss of $BEFORE and $MODEL on runs/run_data$LEG"
   $PY benchmarks/valid_loss.py "runs/run_data$LEG" "$BEFORE" "$MODEL" 2>&1 | grep -v -i warn
 fi
-echo "== benchmark"
-MODEL=$MODEL bash benchmarks/real_shapes.sh "$SHARED" "runs/real_shapes$LEG" | tee "runs/real_shapes$LEG.log"
+for c in ${CUTS:-}; do
+  name=census_leg${LEG}_c${c#0.}                                  # 0.995 -> census_legLEG_c995
+  echo "== census at cut $c: $MODEL -> runs/$name"
+  $PY benchmarks/census.py --data "$SHARED" --model "$MODEL" --cut "$c" --out "runs/$name" | grep -v '^wrote'
+done
 exit
 }
