@@ -50,6 +50,8 @@
 # Leg 28 goes on from leg 27's weights with HARD=1 (the mined negatives drawn no more often than any patch), 30 minutes
 # (one epoch): from HARD=8 to 2 the negative's dust found at the cut rose (20 to 27-36 regions) while the print look kept
 # the prints' detail level; this leg asks whether removing the boost finds more of it, the must-go dust above all.
+# Leg 29 goes on from leg 28's weights with the same recipe (HARD=1), 30 minutes (one epoch): leg 28 lifted the must-go
+# dust's scores (hair p90 0.39 to 0.84, clump 0.74 to 0.88) without crossing the cut; this leg asks whether they cross.
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
