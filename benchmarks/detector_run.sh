@@ -58,7 +58,7 @@
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.
-# Evaluate a leg once it ends: `bash benchmarks/evaluate_leg.sh LEG [SHARED_DATA] [BEFORE]` (census, probe, alarms, benchmark).
+# Evaluate a leg once it ends: `bash benchmarks/evaluate_leg.sh LEG [SHARED_DATA] [BEFORE]` (census, must-go probe, benchmark, alarms, validation loss).
 #
 # The run's latest weights live in models/detector_run/ (model.pth and config.json, overwritten each leg and
 # committed): a leg starts from them, or from the shipped default when there are none yet. The leg's own folder,

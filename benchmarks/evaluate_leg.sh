@@ -12,7 +12,10 @@
 #   runs/legLEG_model_d0       the same weights with mask_dilate 0, only when the leg's tuning chose a dilation: the
 #                              census counts restored regions over 100 px, so a 1 px dilation alone moves its counts
 #                              several times over; read both
-#   runs/census_legLEG[_d0]    the census of the old prints and the dusty negative (census.py); label every region it
+#   runs/legLEG_model_bright   the same weights with damage_tone "bright", only when the leg's tuning chose another tone:
+#                              the dark tone paints real dark detail (flags, shadows, the top of kodim03) that bright
+#                              dust never would, so the census and the benchmark judge the bright copy too
+#   runs/census_legLEG[_d0|_bright]  the census of the old prints and the dusty negative (census.py); label every region it
 #                              calls unlabelled in benchmarks/census_labels.json, then `census.py --relabel`
 #   runs/census_legLEG_cNN     the census again at each cut in CUTS (environment, e.g. CUTS="0.99 0.995": 0.99 ->
 #                              _c99), to place the leg on the trade-off between detail painted and dust found
@@ -29,16 +32,18 @@ PY=${PYTHON:-python3}
 RUN=models/detector_run; MODEL=runs/leg${LEG}_model
 [ -f "$RUN/model.pth" ] || { echo "no weights in $RUN: run benchmarks/detector_run.sh $LEG first" >&2; exit 1; }
 mkdir -p "$MODEL"; cp "$RUN/model.pth" "$RUN/config.json" "$MODEL/"
-models=("$MODEL")
-dilate=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("mask_dilate") or 0)' "$MODEL/config.json")
-if [ "$dilate" != 0 ]; then
-  mkdir -p "${MODEL}_d0"; cp "$MODEL/model.pth" "${MODEL}_d0/"
-  $PY - "$MODEL/config.json" "${MODEL}_d0/config.json" <<'EOF'
+models=("$MODEL"); benchmarked=("$MODEL")
+setting() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))' "$MODEL/config.json" "$1"; }
+variant() {  # variant SUFFIX KEY JSON_VALUE: the leg's weights with one config setting changed, in ${MODEL}SUFFIX
+  mkdir -p "$MODEL$1"; cp "$MODEL/model.pth" "$MODEL$1/"
+  $PY - "$MODEL/config.json" "$MODEL$1/config.json" "$2" "$3" <<'EOF'
 import json, sys
-c = json.load(open(sys.argv[1])); c['mask_dilate'] = 0; json.dump(c, open(sys.argv[2], 'w'), indent=2)
+c = json.load(open(sys.argv[1])); c[sys.argv[3]] = json.loads(sys.argv[4]); json.dump(c, open(sys.argv[2], 'w'), indent=2)
 EOF
-  models+=("${MODEL}_d0")
-fi
+  models+=("$MODEL$1")
+}
+case $(setting mask_dilate) in 0|None) ;; *) variant _d0 mask_dilate 0 ;; esac
+if [ "$(setting damage_tone)" != bright ]; then variant _bright damage_tone '"bright"'; benchmarked+=("${MODEL}_bright"); fi
 $PY - "$MODEL/config.json" "$LEG" <<'EOF'
 import json, sys
 c = json.load(open(sys.argv[1])); nothing = (c.get('mask_tuning') or [{}])[0].get('psnr')
@@ -46,7 +51,7 @@ print(f"== leg {sys.argv[2]}: cut {c.get('mask_threshold')} dilate {c.get('mask_
       f"fill {c.get('fill')} | validation F1 {c['metrics']['mask_f1']:.3f} | PSNR of restoring nothing {nothing}")
 EOF
 for m in "${models[@]}"; do
-  name=census_leg$LEG${m#"$MODEL"}                                # census_legLEG, census_legLEG_d0
+  name=census_leg$LEG${m#"$MODEL"}                                # census_legLEG, census_legLEG_d0, _bright
   echo "== census: $m -> runs/$name"
   $PY benchmarks/census.py --data "$SHARED" --model "$m" --out "runs/$name" | grep -v '^wrote'
 done
@@ -54,7 +59,7 @@ echo "== must-go probe"
 $PY benchmarks/must_go_probe.py --data "$SHARED" film_restore/weights/default ${BEFORE:+"$BEFORE"} "$MODEL"
 # the benchmark next: with the census it decides shipping, so a short session should not lose it to the probes below
 echo "== benchmark"
-MODEL=$MODEL bash benchmarks/real_shapes.sh "$SHARED" "runs/real_shapes$LEG" | tee "runs/real_shapes$LEG.log"
+MODEL="${benchmarked[*]}" bash benchmarks/real_shapes.sh "$SHARED" "runs/real_shapes$LEG" | tee "runs/real_shapes$LEG.log"
 for m in ${BEFORE:+"$BEFORE"} "$MODEL"; do
   echo "== clean alarms of $m on runs/run_data$LEG"
   $PY benchmarks/clean_alarms.py --model "$m" --data "runs/run_data$LEG" --out "runs/clean_alarms$LEG/$(basename "$m")"
