@@ -52,6 +52,9 @@
 # the prints' detail level; this leg asks whether removing the boost finds more of it, the must-go dust above all.
 # Leg 29 goes on from leg 28's weights with the same recipe (HARD=1), 30 minutes (one epoch): leg 28 lifted the must-go
 # dust's scores (hair p90 0.39 to 0.84, clump 0.74 to 0.88) without crossing the cut; this leg asks whether they cross.
+# Leg 30 goes on from leg 29's weights with HARD=2, 60 minutes on a bf16 machine (several epochs, not one): legs 28 and
+# 29 at HARD=1 found more of the negative's dust (35 to 59 regions) but painted more detail and marked far more on soft
+# photos; this leg asks whether HARD=2 keeps that dust and pulls the painting back, above the default's trade-off.
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
