@@ -55,8 +55,10 @@
 # Leg 30 goes on from leg 29's weights with HARD=2, 60 minutes on a bf16 machine (several epochs, not one): legs 28 and
 # 29 at HARD=1 found more of the negative's dust (35 to 59 regions) but painted more detail and marked far more on soft
 # photos; this leg asks whether HARD=2 keeps that dust and pulls the painting back, above the default's trade-off.
-# Leg 31 goes on from leg 30's weights with the same recipe (HARD=2), 60 minutes in bf16: leg 30's validation loss was
+# Leg 31 goes on from leg 30's weights with the same recipe (HARD=2), 45 minutes in bf16: leg 30's validation loss was
 # still falling at its fifth epoch and its census moved toward the default's trade-off line; this leg asks whether it crosses.
+# (Started at 60 minutes; its data build crawled beside the session's CI, so it was stopped in the build and resumed at 45,
+# to leave the session time to evaluate it.)
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
