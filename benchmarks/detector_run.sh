@@ -62,6 +62,10 @@
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
+# From leg 32 on, the real-sprites preset also draws pale picture into 3 training photos in 10 (`damage.pale_picture`:
+# white collars and shirt fronts on a dark coat, paper notices, window panes, lit hands), on the clean side of the pair:
+# the census finds these among the regions leg 30 paints, and on clean patches it marks 28% of a lit hand's pixels
+# (`benchmarks/pale_alarms.py`).
 # Precision is the machine's (core.precision_for): bf16 on a CPU with AVX-512 or AMX, fp32 on an AVX2-only one, where
 # emulated bf16 ran 10 to 100 times slower.
 # Leg 1 (session 8) trained on the plain `real` preset without hard negatives.

@@ -21,14 +21,14 @@ from .data import photos_from, photo_patches, split_by_photo
 
 # %% auto #0
 __all__ = ['REALISTIC_COVERAGE', 'THESIS_SSIM', 'REAL_CLASSES', 'REAL_SCAN_WIDTH', 'REAL_SCALE', 'REAL_COVERAGE', 'SPRITE_SCALE',
-           'DEFOCUS_SIZE', 'GLOW_SCALE', 'DEFOCUS_P', 'PRINT_P', 'PRESETS', 'MARKER', 'CSV_COLUMNS', 'PR_SET_PDEATHSIG',
-           'stable_seed', 'DamageResult', 'quantise8', 'composite', 'image_ssim', 'realistic_damage', 'thesis_damage',
-           'load_overlays', 'overlay_damage', 'real_shapes_file', 'pack_real_shapes', 'ShapeBank', 'load_real_shapes',
-           'artefact_alpha', 'transport_scratch', 'film_grain', 'luma', 'tone_photo', 'scan_realism', 'picture_details',
-           'jpeg_roundtrip', 'film_streaks', 'stand_out', 'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites',
-           'defocused_dust', 'glow_change', 'print_look', 'real_damage', 'parse_damage', 'synthesize_damage',
-           'UnsafeDatasetPath', 'dataset_path', 'check_dataset_paths', 'contact_sheet', 'build_dataset',
-           'build_data_cmd']
+           'DEFOCUS_SIZE', 'GLOW_SCALE', 'DEFOCUS_P', 'PRINT_P', 'PALE_P', 'PALE_KINDS', 'PRESETS', 'MARKER',
+           'CSV_COLUMNS', 'PR_SET_PDEATHSIG', 'stable_seed', 'DamageResult', 'quantise8', 'composite', 'image_ssim',
+           'realistic_damage', 'thesis_damage', 'load_overlays', 'overlay_damage', 'real_shapes_file',
+           'pack_real_shapes', 'ShapeBank', 'load_real_shapes', 'artefact_alpha', 'transport_scratch', 'film_grain',
+           'luma', 'tone_photo', 'scan_realism', 'picture_details', 'jpeg_roundtrip', 'film_streaks', 'stand_out',
+           'cut_sprites', 'sprite_alpha', 'save_sprites', 'load_sprites', 'defocused_dust', 'glow_change', 'print_look',
+           'pale_picture', 'real_damage', 'parse_damage', 'synthesize_damage', 'UnsafeDatasetPath', 'dataset_path',
+           'check_dataset_paths', 'contact_sheet', 'build_dataset', 'build_data_cmd']
 
 # %% ../nbs/02_damage.ipynb #6f625aae
 def stable_seed(*parts) -> int:
@@ -665,14 +665,88 @@ def print_look(img, rng) -> np.ndarray:
     tint = np.float32([1.06, 0.98, 0.84]) if rng.random() < 0.3 else np.ones(3, np.float32)      # some prints are warm-toned
     return np.clip(g[..., None] * tint, 0, 1)
 
+# %% ../nbs/02_damage.ipynb #2e52b4b5
+PALE_P = 0.3   # the share of training photos given pale picture by the real-sprites preset
+PALE_KINDS = {'collar': 0.25, 'front': 0.2, 'notice': 0.2, 'pane': 0.15, 'hand': 0.2}   # each kind's share of the draws
+
+def _poly(layer, pts):
+    "Fill the polygon `pts` (float x, y) into `layer`, antialiased, at sub-pixel precision."
+    cv2.fillPoly(layer, [np.round(np.asarray(pts, np.float64) * _SH).astype(np.int32)], 255, cv2.LINE_AA, 4)
+
+def _rot(pts, cx, cy, ang):
+    "`pts` turned by `ang` radians about (cx, cy)."
+    c, s = np.cos(ang), np.sin(ang); p = np.asarray(pts, np.float64) - (cx, cy)
+    return p @ np.array([[c, s], [-s, c]]) + (cx, cy)
+
+def pale_picture(img, rng, n: int | None = None, kind: str | None = None) -> np.ndarray:
+    "Draw `n` lit, pale, smooth areas of real picture into a copy of `img`: white collars and shirt fronts on a dark coat, paper notices, window panes, lit hands (`kind`: only that one of `PALE_KINDS`)."
+    img = np.array(img, np.float32, copy=True)
+    H, W = img.shape[:2]
+    n = int(rng.integers(1, 4)) if n is None else n
+    if kind is not None and kind not in PALE_KINDS: raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(PALE_KINDS)}")
+    names, shares = list(PALE_KINDS), np.array(list(PALE_KINDS.values()))
+    for _ in range(n):
+        k = kind or str(rng.choice(names, p=shares / shares.sum()))
+        cx, cy = rng.uniform(0.1, 0.9) * W, rng.uniform(0.1, 0.9) * H
+        s = rng.uniform(20 if k == 'hand' else 12, 60)   # the pale area's size in px; a hand smaller than 20 px is a speck
+        ang = rng.uniform(-0.3, 0.3) if k != 'hand' else rng.uniform(0, np.pi)
+        dark = np.zeros((H, W), np.uint8); pale = np.zeros((H, W), np.uint8)
+        if k in ('collar', 'front'):                  # a dark coat, open over a white shirt
+            cw, ch = s * rng.uniform(1.2, 2.0), s * rng.uniform(1.0, 1.8)
+            _poly(dark, _rot([(cx - cw / 2, cy - ch * 0.3), (cx + cw / 2, cy - ch * 0.3), (cx + cw * 0.6, cy + ch), (cx - cw * 0.6, cy + ch)], cx, cy, ang))
+            if k == 'collar':                         # two points of a collar and the V of the shirt between them
+                w = s * rng.uniform(0.35, 0.6)
+                for side in (-1, 1):
+                    _poly(pale, _rot([(cx, cy + s * 0.6), (cx + side * w, cy - s * 0.3), (cx + side * w * 1.3, cy + s * 0.2)], cx, cy, ang))
+                _poly(pale, _rot([(cx - w * 0.5, cy - s * 0.3), (cx + w * 0.5, cy - s * 0.3), (cx, cy + s * 0.9)], cx, cy, ang))
+            else:                                     # a shirt front, narrowing down the chest
+                w = s * rng.uniform(0.3, 0.6)
+                _poly(pale, _rot([(cx - w / 2, cy - s * 0.3), (cx + w / 2, cy - s * 0.3), (cx + w * 0.3, cy + s), (cx - w * 0.3, cy + s)], cx, cy, ang))
+        elif k == 'notice':                           # a sheet of paper on a wall, sometimes with lines of print
+            w, h = s, s * rng.uniform(0.6, 1.5)
+            _poly(pale, _rot([(cx - w / 2, cy - h / 2), (cx + w / 2, cy - h / 2), (cx + w / 2, cy + h / 2), (cx - w / 2, cy + h / 2)], cx, cy, ang))
+            if rng.random() < 0.5:
+                for y in np.arange(cy - h / 2 + 4, cy + h / 2 - 3, rng.uniform(3, 6)):
+                    cv2.line(dark, _pt(cx - w * 0.4, y), _pt(cx + w * rng.uniform(0, 0.4), y), 255, 1, cv2.LINE_AA, 4)
+        elif k == 'pane':                             # a lit window: panes parted by dark bars
+            w, h = s, s * rng.uniform(1.0, 2.0); k = int(rng.integers(1, 3))
+            _poly(pale, _rot([(cx - w / 2, cy - h / 2), (cx + w / 2, cy - h / 2), (cx + w / 2, cy + h / 2), (cx - w / 2, cy + h / 2)], cx, cy, ang))
+            t = max(1, int(rng.integers(1, 4)))
+            for i in range(1, k + 1):
+                x = cx - w / 2 + w * i / (k + 1); cv2.line(dark, _pt(x, cy - h / 2), _pt(x, cy + h / 2), 255, t, cv2.LINE_AA, 4)
+            cv2.line(dark, _pt(cx - w / 2, cy), _pt(cx + w / 2, cy), 255, t, cv2.LINE_AA, 4)
+        else:                                         # a lit hand: a palm and two to four fingers side by side
+            f = s * rng.uniform(0.1, 0.18); L = s * rng.uniform(0.5, 0.9); k = int(rng.integers(2, 5))
+            cv2.ellipse(pale, _pt(cx, cy), (int(s * 0.35 * _SH), int(s * 0.3 * _SH)), np.degrees(ang), 0, 360, 255, -1, cv2.LINE_AA, 4)
+            for i in range(k):
+                o = (i - (k - 1) / 2) * f * 2.1
+                x0, y0 = cx + o * np.cos(ang), cy + o * np.sin(ang)
+                x1, y1 = x0 - L * np.sin(ang) * rng.uniform(0.8, 1.1), y0 + L * np.cos(ang) * rng.uniform(0.8, 1.1)
+                cv2.line(pale, _pt(x0, y0), _pt(x1, y1), 255, max(1, int(round(2 * f))), cv2.LINE_AA, 4)
+        soft = rng.uniform(0.4, 1.2)                  # the lens's softness over the whole thing
+        a_d = cv2.GaussianBlur(dark.astype(np.float32) / 255, (0, 0), soft)[..., None]
+        a_p = cv2.GaussianBlur(pale.astype(np.float32) / 255, (0, 0), soft)[..., None]
+        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+        g = rng.uniform(-1, 1, 2) / max(s, 1)         # light falling across it: a gentle ramp, never flat
+        shade = np.clip(1 + 0.08 * ((xx - cx) * g[0] + (yy - cy) * g[1]), 0.85, 1.05)[..., None]
+        coat = img * np.float32(rng.uniform(0.1, 0.35))               # dark cloth keeps the photo's own texture, darkened
+        white = np.clip(rng.uniform(0.8, 1.0) * rng.uniform(0.95, 1.03, 3) * shade - rng.uniform(0, 0.15) * (1 - img), 0, 1).astype(np.float32)
+        if k in ('collar', 'front'): img = img * (1 - a_d) + coat * a_d
+        img = img * (1 - a_p) + white * a_p
+        if k in ('notice', 'pane'): img = img * (1 - a_d * a_p) + coat * a_d * a_p
+    return np.clip(img, 0, 1)
+
 # %% ../nbs/02_damage.ipynb #458e9179
 def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False, sprites=None, streaks: bool = False,
-                defocus: bool = False, prints: bool = False) -> DamageResult:
-    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`), `streaks`, `defocus` (dust out of focus on some photos) and `prints` (some photos as old prints, `print_look`) add real appearance, drawn from their own random streams so that the rest stays as it was."
+                defocus: bool = False, prints: bool = False, pale: bool = False) -> DamageResult:
+    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`), `streaks`, `defocus` (dust out of focus on some photos) `prints` (some photos as old prints, `print_look`) and `pale` (pale picture on some photos, `pale_picture`) add real appearance, drawn from their own random streams so that the rest stays as it was."
     rng = np.random.default_rng(seed)
     bank = bank if bank is not None else load_real_shapes()
     img = np.asarray(img, np.float32)
     if rng.random() < 0.5 if details is None else details: img = picture_details(img, rng)
+    if pale:
+        rng_w = np.random.default_rng(stable_seed(seed, 'pale'))
+        if rng_w.random() < PALE_P: img = pale_picture(img, rng_w)
     if prints:
         rng_p = np.random.default_rng(stable_seed(seed, 'print'))
         if rng_p.random() < PRINT_P: img = print_look(img, rng_p)
@@ -737,8 +811,8 @@ def synthesize_damage(img, preset='realistic', seed=0) -> DamageResult:
     # evaluation sets: the same damage on every photo, and no synthetic picture details in the test photos
     if name == 'real-eval': return real_damage(img, seed, details=False, always_damaged=True)
     # the real shapes with real appearance: sprites cut from a real scan (cut_sprites), streaks along the film, dust out of
-    # focus, and some photos printed as old prints
-    if name.startswith('real-sprites:'): return real_damage(img, seed, sprites=load_sprites(name.split(':', 1)[1]), streaks=True, defocus=True, prints=True)
+    # focus, pale picture in some photos and some photos printed as old prints
+    if name.startswith('real-sprites:'): return real_damage(img, seed, sprites=load_sprites(name.split(':', 1)[1]), streaks=True, defocus=True, prints=True, pale=True)
     folder = name.split(':', 1)[1]
     if folder not in _OVERLAY_CACHE: _OVERLAY_CACHE[folder] = load_overlays(folder)
     return overlay_damage(img, _OVERLAY_CACHE[folder], seed)
