@@ -59,6 +59,8 @@
 # still falling at its fifth epoch and its census moved toward the default's trade-off line; this leg asks whether it crosses.
 # (Started at 60 minutes; its data build crawled beside the session's CI, so it was stopped in the build and resumed at 45,
 # to leave the session time to evaluate it.)
+# Leg 32 starts from leg 30's weights (restored into models/detector_run from commit 312a484: leg 31's single epoch fit
+# worse, 0.685 against 0.680 on the same patches, and lost 0.2 to 0.4 dB on the benchmark), the first leg with pale picture.
 # From leg 24 on, the real-sprites preset also turns 3 training photos in 10 into old prints (`damage.print_look`: soft,
 # grey or warm, printed bright, sometimes screened), on the clean side of the pair: leg 22 marked 2.6 times as many
 # pixels on clean photos blurred by 1.5 px, and on the old prints it paints soft lit skin and satin as dust.
