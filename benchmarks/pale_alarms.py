@@ -22,7 +22,7 @@ from film_restore.unet import load_restorer
 
 
 def patches(data: Path, n: int = 20, size: int = 256) -> list[np.ndarray]:
-    "The middle `size` px of every 3rd photo of bsds500/train, every other one as an old print."
+    "The middle `size` px of every 3rd photo of bsds500/train (at most `n` photos)."
     out = []
     for i, f in enumerate(sorted((data / 'bsds500' / 'train').glob('*.jpg'))[1::3][:n]):
         img, _ = load_image(f); H, W = img.shape[:2]
@@ -39,14 +39,14 @@ def main(argv=None):
     clean = patches(Path(a.data))
     if not clean: sys.exit(f"no photos under {a.data}/bsds500/train")
     look = lambda x, i: print_look(x, np.random.default_rng(i)) if i % 2 else x
+    shown = [look(x, i) for i, x in enumerate(clean)]      # each patch as the model sees it without a shape
     for m in a.models:
         model, cfg = load_restorer(m)
         print(f"{m}: cut {cfg.get('mask_threshold')}, tone {cfg.get('damage_tone')}, {len(clean)} clean patches", flush=True)
-        before = [restore_array(model, look(x, i))[1] for i, x in enumerate(clean)]
+        before = [restore_array(model, a0)[1] for a0 in shown]
         for j, kind in enumerate(PALE_KINDS):
             marked = area = new = 0
-            for i, (x, m0) in enumerate(zip(clean, before)):
-                a0 = look(x, i)
+            for i, (x, a0, m0) in enumerate(zip(clean, shown, before)):
                 a1 = look(pale_picture(x, np.random.default_rng(1000 * i + j), n=1, kind=kind), i)
                 shape = np.abs(a1 - a0).max(-1) > 0.05
                 m1 = restore_array(model, a1)[1]

@@ -685,6 +685,7 @@ def pale_picture(img, rng, n: int | None = None, kind: str | None = None) -> np.
     n = int(rng.integers(1, 4)) if n is None else n
     if kind is not None and kind not in PALE_KINDS: raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(PALE_KINDS)}")
     names, shares = list(PALE_KINDS), np.array(list(PALE_KINDS.values()))
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     for _ in range(n):
         k = kind or str(rng.choice(names, p=shares / shares.sum()))
         cx, cy = rng.uniform(0.1, 0.9) * W, rng.uniform(0.1, 0.9) * H
@@ -709,24 +710,23 @@ def pale_picture(img, rng, n: int | None = None, kind: str | None = None) -> np.
                 for y in np.arange(cy - h / 2 + 4, cy + h / 2 - 3, rng.uniform(3, 6)):
                     cv2.line(dark, _pt(cx - w * 0.4, y), _pt(cx + w * rng.uniform(0, 0.4), y), 255, 1, cv2.LINE_AA, 4)
         elif k == 'pane':                             # a lit window: panes parted by dark bars
-            w, h = s, s * rng.uniform(1.0, 2.0); k = int(rng.integers(1, 3))
+            w, h = s, s * rng.uniform(1.0, 2.0); bars = int(rng.integers(1, 3))
             _poly(pale, _rot([(cx - w / 2, cy - h / 2), (cx + w / 2, cy - h / 2), (cx + w / 2, cy + h / 2), (cx - w / 2, cy + h / 2)], cx, cy, ang))
             t = max(1, int(rng.integers(1, 4)))
-            for i in range(1, k + 1):
-                x = cx - w / 2 + w * i / (k + 1); cv2.line(dark, _pt(x, cy - h / 2), _pt(x, cy + h / 2), 255, t, cv2.LINE_AA, 4)
+            for i in range(1, bars + 1):
+                x = cx - w / 2 + w * i / (bars + 1); cv2.line(dark, _pt(x, cy - h / 2), _pt(x, cy + h / 2), 255, t, cv2.LINE_AA, 4)
             cv2.line(dark, _pt(cx - w / 2, cy), _pt(cx + w / 2, cy), 255, t, cv2.LINE_AA, 4)
         else:                                         # a lit hand: a palm and two to four fingers side by side
-            f = s * rng.uniform(0.1, 0.18); L = s * rng.uniform(0.5, 0.9); k = int(rng.integers(2, 5))
+            f = s * rng.uniform(0.1, 0.18); L = s * rng.uniform(0.5, 0.9); fingers = int(rng.integers(2, 5))
             cv2.ellipse(pale, _pt(cx, cy), (int(s * 0.35 * _SH), int(s * 0.3 * _SH)), np.degrees(ang), 0, 360, 255, -1, cv2.LINE_AA, 4)
-            for i in range(k):
-                o = (i - (k - 1) / 2) * f * 2.1
+            for i in range(fingers):
+                o = (i - (fingers - 1) / 2) * f * 2.1
                 x0, y0 = cx + o * np.cos(ang), cy + o * np.sin(ang)
                 x1, y1 = x0 - L * np.sin(ang) * rng.uniform(0.8, 1.1), y0 + L * np.cos(ang) * rng.uniform(0.8, 1.1)
                 cv2.line(pale, _pt(x0, y0), _pt(x1, y1), 255, max(1, int(round(2 * f))), cv2.LINE_AA, 4)
         soft = rng.uniform(0.4, 1.2)                  # the lens's softness over the whole thing
         a_d = cv2.GaussianBlur(dark.astype(np.float32) / 255, (0, 0), soft)[..., None]
         a_p = cv2.GaussianBlur(pale.astype(np.float32) / 255, (0, 0), soft)[..., None]
-        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
         g = rng.uniform(-1, 1, 2) / max(s, 1)         # light falling across it: a gentle ramp, never flat
         shade = np.clip(1 + 0.08 * ((xx - cx) * g[0] + (yy - cy) * g[1]), 0.85, 1.05)[..., None]
         coat = img * np.float32(rng.uniform(0.1, 0.35))               # dark cloth keeps the photo's own texture, darkened
@@ -739,7 +739,7 @@ def pale_picture(img, rng, n: int | None = None, kind: str | None = None) -> np.
 # %% ../nbs/02_damage.ipynb #458e9179
 def real_damage(img, seed=0, coverage=None, bank=None, details=None, jpeg=None, always_damaged=False, sprites=None, streaks: bool = False,
                 defocus: bool = False, prints: bool = False, pale: bool = False) -> DamageResult:
-    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`), `streaks`, `defocus` (dust out of focus on some photos) `prints` (some photos as old prints, `print_look`) and `pale` (pale picture on some photos, `pale_picture`) add real appearance, drawn from their own random streams so that the rest stays as it was."
+    "Real artefact shapes on a scan-like version of `img`; the result carries its own clean target (`.clean`).\n\n`always_damaged`: never draw the undamaged tenth (evaluation sets). `sprites` (real dust cut by `cut_sprites`), `streaks`, `defocus` (dust out of focus on some photos), `prints` (some photos as old prints, `print_look`) and `pale` (pale picture on some photos, `pale_picture`) add real appearance, drawn from their own random streams so that the rest stays as it was."
     rng = np.random.default_rng(seed)
     bank = bank if bank is not None else load_real_shapes()
     img = np.asarray(img, np.float32)
